@@ -1,0 +1,1 @@
+"""Media, hash lists and matches (issue: media hash matching). Defined on store.metadata."""
