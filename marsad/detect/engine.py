@@ -1,0 +1,125 @@
+"""The text engine: lexicon indicators + entities + harm model -> the ``classify`` contract.
+
+``TextEngine.load()`` returns the engine for the shipped corpus and lexicons. The model is
+trained by the project from its own corpus on first use (a few seconds) and cached under
+``$MARSAD_MODEL_DIR`` (default ``~/.cache/marsad``) keyed by the corpus, lexicon and code
+fingerprint, so editing a lexicon or adding a corpus file retrains automatically and
+nothing is ever downloaded.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import yaml
+
+from marsad.detect.base import Detector
+from marsad.detect.corpus import CORPUS_DIR, corpus_files, fingerprint, read_corpus
+from marsad.detect.features import feature_strings
+from marsad.detect.harms import HarmModel
+from marsad.detect.lexicon import LEXICON_DIR, Lexicon, to_indicators
+from marsad.model import ENTITY_KINDS, Finding, Indicator, Post
+from marsad.normalize.arabic import fold
+
+POLICY = Path(__file__).parent / "policy.yaml"
+_CODE = [Path(__file__).parent / n for n in ("features.py", "harms.py", "lexicon.py")]
+_LOCK = threading.Lock()
+_CACHE: dict[tuple, "TextEngine"] = {}
+
+
+def _entities(text: str, lang: str | None):
+    from marsad.detect.entities import extract
+    return extract(text, lang=lang)
+
+
+def model_dir() -> Path:
+    return Path(os.environ.get("MARSAD_MODEL_DIR") or Path.home() / ".cache" / "marsad")
+
+
+class TextEngine(Detector):
+    name = "text"
+    version = "1"
+
+    def __init__(self, lexicon: Lexicon, model: HarmModel, policy: dict, model_id: str = ""):
+        self.lexicon, self.model, self.policy = lexicon, model, policy
+        self.model_id = model_id
+        self.labels = list(model.classes_)
+
+    @property
+    def tag(self) -> str:
+        return f"{self.name}@{self.version}:{self.model_id}"
+
+    # ---- construction -------------------------------------------------------------
+    @classmethod
+    def load(cls, corpus_dirs: Sequence[Path] = (CORPUS_DIR,), lexicon_dir: Path = LEXICON_DIR,
+             cache: Path | None = None, quiet: bool = False) -> "TextEngine":
+        key = (tuple(map(str, corpus_dirs)), str(lexicon_dir), str(cache))
+        with _LOCK:
+            if key in _CACHE:
+                return _CACHE[key]
+            files = corpus_files(corpus_dirs) + sorted(Path(lexicon_dir).glob("*.yaml")) + [POLICY] + _CODE
+            model_id = fingerprint(files)
+            path = (cache or model_dir()) / f"harms-{model_id}.npz"
+            lexicon = Lexicon(lexicon_dir)
+            if path.exists():
+                model = HarmModel.load(path)
+            else:
+                if not quiet:
+                    print(f"marsad: training the text model from {len(corpus_files(corpus_dirs))} "
+                          f"corpus files (once; cached in {path.parent})", file=sys.stderr)
+                model = train(read_corpus(corpus_dirs), lexicon)
+                model.save(path, {"model_id": model_id})
+            engine = cls(lexicon, model, yaml.safe_load(POLICY.read_text(encoding="utf-8")), model_id)
+            _CACHE[key] = engine
+            return engine
+
+    # ---- prediction ---------------------------------------------------------------
+    def predict(self, posts: Sequence[Post]) -> list[Finding]:
+        analysed = [analyse(self.lexicon, p.text, p.lang) for p in posts]
+        if not analysed:
+            return []
+        probs = self.model.predict_proba([a[2] for a in analysed])
+        return [self._decide(p, a, row) for p, a, row in zip(posts, analysed, probs)]
+
+    def _decide(self, post: Post, analysed, row) -> Finding:
+        hits, ex, _ = analysed
+        scores = {label: float(s) for label, s in zip(self.labels, row)}
+        hit_labels = {h.entry.label for h in hits}
+        harms = [l for l in self.labels if l != "benign"]
+        best = max(harms, key=scores.__getitem__) if harms else "benign"
+        threshold = self.policy.get("thresholds", {}).get(best, self.policy.get("default_threshold", 0.5))
+        p_benign = scores.get("benign", 0.0)
+        risk = 1.0 - p_benign
+        label = "benign"
+        if harms and scores[best] >= threshold and (
+                best in hit_labels or scores[best] >= self.policy.get("without_indicator", 0.85)):
+            label = best
+        else:
+            risk = min(risk, 0.49)
+        shown = [h for h in hits if h.entry.label in (label, "benign")] if label != "benign" else hits
+        indicators: list[Indicator] = to_indicators(post.text, shown)
+        indicators += [i for i in ex.indicators if i.kind == "checksum"]
+        indicators.sort(key=lambda i: (i.start, i.end))
+        return Finding(id=post.id, label=label, risk=risk, scores=scores, lang=post.lang,
+                       indicators=tuple(indicators), entities=ex.entities, platform=post.platform,
+                       routes=tuple(ex.routes))
+
+
+def analyse(lexicon: Lexicon, text: str, lang: str | None):
+    """(lexicon hits, entity extraction, model features) of one text: the one place both
+    training and prediction compute them, so they cannot drift apart."""
+    folded = fold(text)
+    hits = lexicon.match(folded)
+    ex = _entities(text, lang)
+    flags = tuple(k for k in ENTITY_KINDS if ex.entities.get(k)) + (("routes",) if ex.routes else ())
+    return hits, ex, feature_strings(folded, hits, flags)
+
+
+def train(rows: Iterable[dict], lexicon: Lexicon, **params) -> HarmModel:
+    """Fit the harm model on corpus rows (text, label)."""
+    rows = list(rows)
+    feats = [analyse(lexicon, r["text"], r.get("lang"))[2] for r in rows]
+    return HarmModel(**params).fit(feats, [r["label"] for r in rows])

@@ -1,0 +1,86 @@
+"""The harm classifier: hashed text features + lexicon hits -> logistic regression.
+
+Follows the scikit-learn estimator contract: ``__init__`` stores parameters only, ``fit``
+returns self, learned state ends in ``_``. Labels are whatever the training corpus holds
+(the taxonomy is data), with ``benign`` always among them.
+
+Why a linear model over hashed n-grams and not a transformer: no multilingual Arabic-dialect
+model ships inside a registry package (PACKAGES.md §1), the budget is ~50 µs a post on one
+core, and a linear model's weights can be read next to the lexicon that explains them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction import FeatureHasher
+from sklearn.linear_model import LogisticRegression
+
+N_FEATURES = 2 ** 20
+
+
+class HarmModel:
+    def __init__(self, C: float = 4.0, n_features: int = N_FEATURES, class_weight="balanced"):
+        self.C = C
+        self.n_features = n_features
+        self.class_weight = class_weight
+
+    def _hasher(self) -> FeatureHasher:
+        return FeatureHasher(n_features=self.n_features, input_type="string", alternate_sign=False)
+
+    def _matrix(self, feats: Sequence[list[str]]) -> sparse.csr_matrix:
+        X = self._hasher().transform(feats)
+        X.data = np.minimum(X.data, 1.0)     # presence, not counts
+        # L2-normalise rows so long posts do not shout.
+        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sparse.diags(1.0 / norms) @ X
+
+    def fit(self, feats: Sequence[list[str]], labels: Sequence[str], sample_weight=None) -> "HarmModel":
+        X = self._matrix(feats)
+        clf = LogisticRegression(C=self.C, max_iter=2000, class_weight=self.class_weight)
+        clf.fit(X, np.asarray(labels), sample_weight=sample_weight)
+        self.classes_ = [str(c) for c in clf.classes_]
+        # Keep only the columns any training post used: the model file stays small.
+        used = np.unique(X.indices)
+        self.columns_ = used.astype(np.int64)
+        coef, intercept = clf.coef_[:, used], clf.intercept_
+        if len(self.classes_) == 2:   # binary LR: one weight row; softmax over [0, w.x + b] is the same
+            coef = np.vstack([np.zeros_like(coef), coef])
+            intercept = np.array([0.0, intercept[0]])
+        self.coef_ = coef.astype(np.float32)
+        self.intercept_ = intercept.astype(np.float32)
+        self._lookup()
+        return self
+
+    def _lookup(self) -> None:
+        full = np.zeros((len(self.classes_), self.n_features), dtype=np.float32)
+        full[:, self.columns_] = self.coef_
+        self._W = sparse.csr_matrix(full.T)   # n_features x n_classes, sparse
+
+    def predict_proba(self, feats: Sequence[list[str]]) -> np.ndarray:
+        X = self._matrix(feats)
+        z = np.asarray((X @ self._W).todense()) + self.intercept_
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def save(self, path: Path, meta: dict) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez_compressed(tmp, classes=np.array(self.classes_), columns=self.columns_,
+                            coef=self.coef_, intercept=self.intercept_,
+                            params=np.array([self.C, self.n_features]),
+                            meta=np.array([repr(meta)]))
+        tmp.replace(path)   # atomic: a killed training never leaves half a model
+
+    @classmethod
+    def load(cls, path: Path) -> "HarmModel":
+        z = np.load(path, allow_pickle=False)
+        m = cls(C=float(z["params"][0]), n_features=int(z["params"][1]))
+        m.classes_ = [str(c) for c in z["classes"]]
+        m.columns_, m.coef_, m.intercept_ = z["columns"], z["coef"], z["intercept"]
+        m._lookup()
+        return m
