@@ -1,0 +1,40 @@
+# marsad: `make demo` (set up + scan the bundled sample) and `make test` (set up + all tests).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DB ?= var/demo.db
+
+.PHONY: setup system-deps demo test test-fast bench model clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+system-deps:
+	bash scripts/system-deps.sh
+
+demo: setup
+	@mkdir -p var
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(BIN)/marsad scan examples/sample --db sqlite:///$(DEMO_DB) --quarantine var/demo-quarantine.jsonl
+	$(BIN)/marsad networks --db sqlite:///$(DEMO_DB) --out var/demo-networks.json
+	@echo "store: $(DEMO_DB)  networks: var/demo-networks.json  (try: $(BIN)/marsad serve --db sqlite:///$(DEMO_DB))"
+
+test: setup system-deps
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not postgres and not browser"
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+model: setup
+	$(BIN)/marsad train
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,54 @@
+"""``classify``: the stateless library call behind ``marsad classify`` and ``POST /classify``."""
+from __future__ import annotations
+
+import json
+from typing import IO, Iterable, Iterator, Sequence
+
+from marsad.errors import InputError
+from marsad.model import Finding, Post, RawRecord
+from marsad.normalize.post import to_post
+
+
+def classify(posts: Sequence[Post], detector=None) -> list[Finding]:
+    """Findings for ``posts`` (same order) with the default text engine unless one is given."""
+    if detector is None:
+        from marsad.detect.engine import TextEngine
+        detector = TextEngine.load()
+    return detector.predict(posts)
+
+
+def classify_dicts(items: Sequence[dict], detector=None, source: str = "request") -> list[dict]:
+    """Contract dicts for canonical post dicts; raises InputError on the first bad one."""
+    posts = [to_post(RawRecord(d, source, i, json.dumps(d, ensure_ascii=False).encode()))
+             for i, d in enumerate(items, 1)]
+    return [f.as_dict() for f in classify(posts, detector)]
+
+
+def classify_lines(lines: IO[bytes] | Iterable[bytes], source: str = "-", batch: int = 1000,
+                   detector=None) -> Iterator[dict]:
+    """Contract dicts, or ``{"line", "error"}`` for bad lines, in input order, streaming."""
+    pending: list[tuple[int, Post | dict]] = []
+
+    def flush():
+        posts = [p for _, p in pending if isinstance(p, Post)]
+        found = iter(classify(posts, detector)) if posts else iter(())
+        for _, p in pending:
+            yield next(found).as_dict() if isinstance(p, Post) else p
+        pending.clear()
+
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            post = to_post(RawRecord(data, source, n, line.strip()))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            pending.append((n, {"line": n, "error": f"invalid JSON: {exc}"}))
+        except InputError as exc:
+            msg = f"field {exc.field!r}: {exc.reason}" if exc.field else exc.reason
+            pending.append((n, {"line": n, "error": msg}))
+        else:
+            pending.append((n, post))
+        if len(pending) >= batch:
+            yield from flush()
+    yield from flush()
