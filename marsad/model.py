@@ -41,13 +41,12 @@ class BadRecord:
 
 @dataclass(frozen=True, slots=True)
 class Post:
-    """A canonical post (DESIGN.md "Input post"). ``text`` is never modified; ``norm`` is
-    the folded matching copy. Unknown input fields are kept verbatim in ``raw``."""
+    """A canonical post (DESIGN.md "Input post"). ``text`` is never modified (detectors
+    fold a matching copy themselves). Unknown input fields are kept verbatim in ``raw``."""
 
     id: str
     platform: str
     text: str
-    norm: str = ""
     author_id: str | None = None
     author_handle: str | None = None
     created_at: str | None = None

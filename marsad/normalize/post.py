@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 
 from marsad.errors import InputError
 from marsad.model import PLATFORMS, Post, RawRecord
-from marsad.normalize.arabic import fold
 from marsad.normalize.language import detect_language
 
 _ALIASES = {"twitter": "x", "fb": "facebook", "ig": "instagram", "yt": "youtube", "tg": "telegram",
@@ -89,7 +88,7 @@ def to_post(rec: RawRecord, *, detect_lang: bool = True) -> Post:
     if lang is None and detect_lang and text:
         lang = detect_language(text)
     return Post(
-        id=post_id, platform=platform, text=text, norm=fold(text),
+        id=post_id, platform=platform, text=text,
         author_id=_str_or_none(data, "author_id", rec),
         author_handle=_str_or_none(data, "author_handle", rec),
         created_at=created, lang=lang.lower() if lang else None,

@@ -7,16 +7,18 @@ NOTHING, so two writers racing on the same batch cannot duplicate a row either.
 """
 from __future__ import annotations
 
+import json
+
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
-from sqlalchemy import case, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from marsad.model import Finding, Post
 from marsad.normalize.post import parse_time
-from marsad.store.schema import accounts, findings, identifiers, post_identifiers, posts
+from marsad.store.schema import findings, identifiers, post_identifiers
 
 # Entity list name -> identifier kind (prices and places are findings' facts, not identifiers).
 IDENTIFIER_KINDS = {"phones": "phone", "handles": "handle", "wallets": "wallet", "urls": "url"}
@@ -27,58 +29,101 @@ def _insert(conn: Connection, table):
     return dialect.insert(table)
 
 
+POST_COLUMNS = ("platform", "id", "author_id", "author_handle", "created_at", "lang", "text", "url",
+                "conversation_id", "reply_to", "media", "messages", "raw", "sha256", "source", "line",
+                "ingested_at")
+
+
+def _time(conn: Connection, t: datetime | None):
+    """SQLite stores SQLAlchemy DateTimes as naive UTC text; PostgreSQL takes the object."""
+    if t is None or conn.dialect.name != "sqlite":
+        return t
+    # SQLAlchemy's SQLite DateTime storage format; isoformat is 5x faster than strftime.
+    return t.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _json(value) -> str | None:
+    return json.dumps(value, ensure_ascii=False) if value else None
+
+
+def _marks(conn: Connection, n: int) -> str:
+    return ", ".join(["?" if conn.dialect.name == "sqlite" else "%s"] * n)
+
+
 def existing_keys(conn: Connection, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (platform, id) of ``keys`` are stored. Hot path: driver SQL, not ORM compilation."""
+    by_platform: dict[str, list[str]] = {}
+    for plat, pid in keys:
+        by_platform.setdefault(plat, []).append(pid)
     found: set[tuple[str, str]] = set()
-    for i in range(0, len(keys), 500):  # stay under SQLite's bound-parameter limit
-        chunk = keys[i:i + 500]
-        rows = conn.execute(select(posts.c.platform, posts.c.id)
-                            .where(tuple_(posts.c.platform, posts.c.id).in_(chunk)))
-        found.update((r[0], r[1]) for r in rows)
+    for plat, ids in by_platform.items():
+        if conn.dialect.name == "postgresql":   # one array parameter: IN (...500 params) plans slowly
+            rows = conn.exec_driver_sql("SELECT id FROM posts WHERE platform = %s AND id = ANY(%s)", (plat, ids))
+            found.update((plat, r[0]) for r in rows)
+            continue
+        for i in range(0, len(ids), 500):   # SQLite's bound-parameter limit
+            chunk = ids[i:i + 500]
+            sql = f"SELECT id FROM posts WHERE platform = {_marks(conn, 1)} AND id IN ({_marks(conn, len(chunk))})"
+            found.update((plat, r[0]) for r in conn.exec_driver_sql(sql, (plat, *chunk)))
     return found
 
 
 def insert_posts(conn: Connection, batch: Sequence[Post]) -> None:
-    now = datetime.now(timezone.utc)
-    rows = [{
-        "platform": p.platform, "id": p.id, "author_id": p.author_id, "author_handle": p.author_handle,
-        "created_at": parse_time(p.created_at), "lang": p.lang, "text": p.text, "url": p.url,
-        "conversation_id": p.conversation_id, "reply_to": p.reply_to,
-        "media": list(p.media) or None, "messages": list(p.messages) or None, "raw": p.raw or None,
-        "sha256": p.sha256, "source": p.source, "line": p.line, "ingested_at": now,
-    } for p in batch]
-    if rows:
-        conn.execute(_insert(conn, posts).on_conflict_do_nothing(index_elements=["platform", "id"]), rows)
+    """Insert new posts; on PostgreSQL through COPY into a staging table (~10x executemany)."""
+    if not batch:
+        return
+    now = _time(conn, datetime.now(timezone.utc))
+    rows = [(p.platform, p.id, p.author_id, p.author_handle, _time(conn, parse_time(p.created_at)), p.lang,
+             p.text, p.url, p.conversation_id, p.reply_to, _json(list(p.media)), _json(list(p.messages)),
+             _json(p.raw), p.sha256, p.source, p.line, now) for p in batch]
+    _bulk(conn, "posts", POST_COLUMNS, rows, "ON CONFLICT DO NOTHING")
+
+
+def _bulk(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple], conflict: str) -> None:
+    """INSERT rows with an ON CONFLICT clause. PostgreSQL: COPY into a session staging table,
+    then one INSERT ... SELECT (row-at-a-time inserts measured ~10x slower there)."""
+    cols = ", ".join(columns)
+    if conn.dialect.name != "postgresql":
+        conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) VALUES ({_marks(conn, len(columns))}) {conflict}", rows)
+        return
+    cur = conn.connection.dbapi_connection.cursor()
+    stage = f"{table}_stage"
+    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+    with cur.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cur.execute(f"INSERT INTO {table} AS t ({cols}) SELECT {cols} FROM {stage} {conflict}")
+    cur.execute(f"TRUNCATE {stage}")
 
 
 def upsert_accounts(conn: Connection, batch: Iterable[Post]) -> None:
-    seen: dict[tuple[str, str], dict] = {}
+    """Accounts seen in ``batch``: created once, first/last seen widened, handle kept fresh."""
+    seen: dict[tuple[str, str], list] = {}
     for p in batch:
         if not p.author_id:
             continue
         t = parse_time(p.created_at)
-        row = seen.setdefault((p.platform, p.author_id), {
-            "platform": p.platform, "author_id": p.author_id, "handle": p.author_handle,
-            "category": (p.raw.get("page_category") or p.raw.get("author_category")) if p.raw else None,
-            "first_seen": t, "last_seen": t})
+        row = seen.get((p.platform, p.author_id))
+        if row is None:
+            category = (p.raw.get("page_category") or p.raw.get("author_category")) if p.raw else None
+            seen[(p.platform, p.author_id)] = [p.platform, p.author_id, p.author_handle, category, t, t]
+            continue
         if t is not None:
-            row["first_seen"] = min(filter(None, (row["first_seen"], t)))
-            row["last_seen"] = max(filter(None, (row["last_seen"], t)))
-        row["handle"] = p.author_handle or row["handle"]
+            row[4] = min(filter(None, (row[4], t)))
+            row[5] = max(filter(None, (row[5], t)))
+        row[2] = p.author_handle or row[2]
     if not seen:
         return
-    stmt = _insert(conn, accounts)
-    ex = stmt.excluded
-    stmt = stmt.on_conflict_do_update(index_elements=["platform", "author_id"], set_={
-        "handle": case((ex.handle.is_(None), accounts.c.handle), else_=ex.handle),
-        "category": case((ex.category.is_(None), accounts.c.category), else_=ex.category),
-        "first_seen": case((accounts.c.first_seen.is_(None), ex.first_seen),
-                           (ex.first_seen < accounts.c.first_seen, ex.first_seen),
-                           else_=accounts.c.first_seen),
-        "last_seen": case((accounts.c.last_seen.is_(None), ex.last_seen),
-                          (ex.last_seen > accounts.c.last_seen, ex.last_seen),
-                          else_=accounts.c.last_seen),
-    })
-    conn.execute(stmt, list(seen.values()))
+    rows = [(a, b, h, c, _time(conn, f), _time(conn, last)) for a, b, h, c, f, last in seen.values()]
+    t = "t" if conn.dialect.name == "postgresql" else "accounts"   # the target's alias
+    _bulk(conn, "accounts", ("platform", "author_id", "handle", "category", "first_seen", "last_seen"), rows,
+          "ON CONFLICT (platform, author_id) DO UPDATE SET "
+          f"handle = COALESCE(excluded.handle, {t}.handle), "
+          f"category = COALESCE(excluded.category, {t}.category), "
+          f"first_seen = CASE WHEN {t}.first_seen IS NULL OR excluded.first_seen < {t}.first_seen "
+          f"THEN excluded.first_seen ELSE {t}.first_seen END, "
+          f"last_seen = CASE WHEN {t}.last_seen IS NULL OR excluded.last_seen > {t}.last_seen "
+          f"THEN excluded.last_seen ELSE {t}.last_seen END")
 
 
 def upsert_findings(conn: Connection, batch: Sequence[tuple[Post, Finding]], detector: str) -> None:
