@@ -9,6 +9,13 @@ from importlib.metadata import entry_points
 
 BUILTINS = (
     "marsad.ingest.jsonl",
+    "marsad.ingest.csv",
+    "marsad.ingest.telegram",
+    "marsad.ingest.x",
+    "marsad.ingest.meta",
+    "marsad.ingest.tiktok",
+    "marsad.ingest.youtube",
+    "marsad.ingest.whatsapp",
 )
 
 
