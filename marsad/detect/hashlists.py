@@ -90,6 +90,7 @@ class HashRecord:
     value: str
     tags: tuple[str, ...] = ()
     external_id: str | None = None
+    opinion: str | None = None       # te-csv category: POSITIVE_CLASS, NEGATIVE_CLASS ...
 
 
 @dataclass
@@ -150,7 +151,8 @@ def read_hashes(path: str | Path, fmt: str = "auto", signal_type: str = "pdq") -
             out.errors.append(InputError(exc.reason, source=str(path), line=line, field=exc.field))
             continue
         out.records.append(HashRecord(st, value, _split_tags(row.get("tags")),
-                                      str(row["id"]) if row.get("id") not in (None, "") else None))
+                                      str(row["id"]) if row.get("id") not in (None, "") else None,
+                                      row.get("opinion") or None))
     return out
 
 
@@ -164,7 +166,7 @@ def _rows(fmt: str, text: str, source: str) -> Iterator[tuple[int, dict | InputE
     elif fmt == "te-csv":
         for n, r in enumerate(csv.DictReader(io.StringIO(text)), 2):
             yield n, {"signal_type": r.get("signal_type"), "value": r.get("signal_str"),
-                      "tags": " ".join(filter(None, [r.get("tags"), r.get("category")]))}
+                      "tags": r.get("tags"), "opinion": r.get("category")}
     elif fmt == "hma-te":
         for n, r in enumerate(csv.reader(io.StringIO(text)), 1):
             if r:
@@ -225,8 +227,9 @@ def _json_objects(text: str, source: str) -> Iterator[tuple[int, object]]:
 # --- writing ------------------------------------------------------------------------------
 
 def write_hashes(records: Iterable[HashRecord], fmt: str, out: IO[str], *, collab: str = "",
-                 category: str = "") -> int:
-    """Write ``records`` in ``fmt`` (te-csv, hma-json, text, te-api, hma-te); returns count."""
+                 opinion: str = "POSITIVE_CLASS") -> int:
+    """Write ``records`` in ``fmt`` (te-csv, hma-json, text, te-api, hma-te); returns count.
+    ``collab`` and ``opinion`` fill te-csv's ``collab`` and ``category`` columns."""
     n = 0
     if fmt == "te-csv":
         w = csv.DictWriter(out, ["signal_type", "signal_str", "collab", "category", "tags"],
@@ -234,7 +237,7 @@ def write_hashes(records: Iterable[HashRecord], fmt: str, out: IO[str], *, colla
         w.writeheader()
         for r in records:
             w.writerow({"signal_type": r.signal_type, "signal_str": r.value, "collab": collab,
-                        "category": category, "tags": " ".join(r.tags)})
+                        "category": opinion, "tags": " ".join(r.tags)})
             n += 1
     elif fmt == "te-api":
         w = csv.writer(out, lineterminator="\n")
@@ -296,6 +299,11 @@ def import_list(engine: Engine, path: str | Path, *, name: str, category: str, s
         raise InputError(f"list kind must be positive or negative, not {kind!r}")
     category = normalize_category(category)
     result = read_hashes(path, fmt, signal_type)
+    wrong = "NEGATIVE_CLASS" if kind == "positive" else "POSITIVE_CLASS"
+    for rec in [r for r in result.records if (r.opinion or "").upper() == wrong]:
+        result.records.remove(rec)
+        result.errors.append(InputError(f"{rec.opinion} row left out of a {kind} list",
+                                        source=str(path), field="category"))
     now = utcnow()
     with engine.begin() as conn:
         row = conn.execute(select(hash_lists).where(hash_lists.c.name == name)).mappings().first()
@@ -344,8 +352,8 @@ def iter_list_records(engine: Engine, name: str) -> Iterator[HashRecord]:
 def export_list(engine: Engine, name: str, fmt: str, out: IO[str]) -> int:
     with engine.connect() as conn:
         lst = get_list(conn, name)
-    return write_hashes(iter_list_records(engine, name), fmt, out, collab=lst["source"],
-                        category=lst["category"])
+    opinion = "NEGATIVE_CLASS" if lst["kind"] == "negative" else "POSITIVE_CLASS"
+    return write_hashes(iter_list_records(engine, name), fmt, out, collab=name, opinion=opinion)
 
 
 def list_lists(engine: Engine) -> list[dict]:
