@@ -50,15 +50,17 @@ NAMING_ENTITIES = {"link", "text_link", "mention", "mention_name", "phone", "ema
 MAPPED = {"id", "type", "date", "date_unixtime", "from", "from_id", "text", "text_entities",
           "reply_to_message_id", "reply_to_peer_id", "photo", "file", "thumbnail"}
 MEDIA_KEYS = ("photo", "file")
+CHUNK = 1 << 20  # characters read at a time
 
 
 class TelegramSource(Source):
     suffixes = (".json",)
     priority = 10
 
-    def __init__(self, usernames: dict[str, str] | None = None):
+    def __init__(self, usernames: dict[str, str] | None = None, read_size: int = CHUNK):
         #: chat id -> public @username (without @), for t.me links the export does not carry.
         self.usernames = {str(k): v.lstrip("@") for k, v in (usernames or {}).items()}
+        self.read_size = read_size
         self.skipped = Skips()
 
     @classmethod
@@ -72,14 +74,14 @@ class TelegramSource(Source):
         src = str(path)
         export_dir = path.parent
         with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-            reader = _JsonReader(fh)
+            reader = _JsonReader(fh, self.read_size)
             try:
                 for item in _walk_export(reader):
                     if isinstance(item, BadRecord):
                         yield BadRecord(src, item.line, item.field, item.reason, item.raw)
                         continue
-                    chat, line, text = item
-                    rec = self._record(chat, line, text, src, export_dir)
+                    chat, line, text, value = item
+                    rec = self._record(chat, line, text, value, src, export_dir)
                     if rec is not None:
                         yield rec
             except _Truncated as exc:
@@ -89,12 +91,12 @@ class TelegramSource(Source):
                 yield BadRecord(src, exc.line, None, f"not a Telegram Desktop export: {exc.what}", b"")
 
     # -- one message -------------------------------------------------------------------
-    def _record(self, chat: dict, line: int, text: str, src: str,
+    def _record(self, chat: dict, line: int, text: str, value: Any, src: str,
                 export_dir: Path) -> RawRecord | BadRecord | None:
         """The message as a record, a bad record, or None when it is skipped (and counted)."""
         raw_bytes = text.encode("utf-8", "surrogateescape")
         try:
-            msg = _loads(text)
+            msg = _loads(text) if value is _UNDECODED else value
         except json.JSONDecodeError as exc:
             return BadRecord(src, line, None, f"invalid JSON in message (line {line + exc.lineno - 1}, "
                              f"column {exc.colno}): {exc.msg}", raw_bytes)
@@ -251,8 +253,9 @@ class _Structure(Exception):
 _STRUCT = re.compile(r'["{}\[\]]')
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _SCALAR = re.compile(r"[^,\]}\s]+")
+_DECODER = json.JSONDecoder()
+_UNDECODED = object()
 _SPACE = re.compile(r"\s*")
-CHUNK = 1 << 20
 
 
 class _JsonReader:
@@ -307,11 +310,26 @@ class _JsonReader:
         return ch
 
     def extent(self) -> tuple[int, str]:
-        """(line, text) of the next value, decoded by nobody yet."""
+        """(line, text) of the next value."""
+        line, text, _ = self.take()
+        return line, text
+
+    def take(self) -> tuple[int, str, Any]:
+        """(line, text, decoded value or _UNDECODED) of the next value. The C decoder reads a
+        complete, valid value in one call; the bracket scan below is the slow path for a value
+        cut by the end of the buffer or not valid JSON."""
         self.compact()
         ch = self.peek()
         start = self.pos
         line = self.line_at(start)
+        if ch in "{[":
+            try:
+                value, end = _DECODER.raw_decode(self.buf, start)
+            except json.JSONDecodeError:
+                pass
+            else:
+                self.pos = end
+                return line, self.buf[start:end], value
         if ch in "{[":
             depth, i = 0, start
             while True:
@@ -347,7 +365,7 @@ class _JsonReader:
         else:
             raise _Truncated(line, "expected a value")
         self.pos = i
-        return line, self.buf[start:i]
+        return line, self.buf[start:i], _UNDECODED
 
     def value(self) -> Any:
         line, text = self.extent()
@@ -383,8 +401,8 @@ class _JsonReader:
                 return
 
 
-def _walk_export(r: _JsonReader) -> Iterator[tuple[dict, int, str] | BadRecord]:
-    """(chat, line, message text) for every message of every chat, in file order."""
+def _walk_export(r: _JsonReader) -> Iterator[tuple[dict, int, str, Any] | BadRecord]:
+    """(chat, line, message text, decoded message) for every message of every chat, in file order."""
     if r.peek() != "{":
         raise _Structure(r.line_at(r.pos), "the file does not hold a JSON object")
     top: dict[str, Any] = {}
@@ -404,7 +422,7 @@ def _walk_export(r: _JsonReader) -> Iterator[tuple[dict, int, str] | BadRecord]:
             r.extent()  # personal_information, contacts, sessions...: not posts
 
 
-def _chat(r: _JsonReader) -> Iterator[tuple[dict, int, str] | BadRecord]:
+def _chat(r: _JsonReader) -> Iterator[tuple[dict, int, str, Any] | BadRecord]:
     if r.peek() != "{":
         line, text = r.extent()
         yield BadRecord("", line, None, "chat is not a JSON object", text.encode("utf-8", "surrogateescape")[:2000])
@@ -419,13 +437,12 @@ def _chat(r: _JsonReader) -> Iterator[tuple[dict, int, str] | BadRecord]:
             r.extent()
 
 
-def _messages(r: _JsonReader, chat: dict) -> Iterator[tuple[dict, int, str] | BadRecord]:
+def _messages(r: _JsonReader, chat: dict) -> Iterator[tuple[dict, int, str, Any] | BadRecord]:
     if r.peek() != "[":
         line, text = r.extent()
         yield BadRecord("", line, "messages", "must be a list of messages",
                         text.encode("utf-8", "surrogateescape")[:2000])
         return
     for _ in r.elements():
-        line, text = r.extent()
-        yield chat, line, text
+        yield (chat, *r.take())
 
