@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from itertools import chain
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -64,57 +65,49 @@ class Skips(Counter):
 
 
 def json_documents(path: Path) -> Iterator[tuple[int, Any, bytes] | BadRecord]:
-    """Every JSON document of the file as ``(line, value, raw bytes)``: the whole file when it
-    holds one (pretty-printed) document, else one document per line."""
+    """Every JSON document of the file as ``(line, value, raw bytes)``: one document a line
+    (streamed: collections of responses run to gigabytes), else the whole file as one
+    (pretty-printed) document, which is read at once (one API response is a page)."""
     src = str(path)
     with open(path, "rb") as fh:
+        ahead: list[tuple[int, bytes]] = []  # the first two non-empty lines decide the layout
+        for n, line in enumerate(fh, 1):
+            if n == 1:
+                line = line.removeprefix(b"\xef\xbb\xbf")
+            if line.strip():
+                ahead.append((n, line))
+                if len(ahead) == 2:
+                    break
+        if not ahead:
+            return
+        if any(_parses(line) for _, line in ahead):
+            for n, line in chain(ahead, enumerate(fh, ahead[-1][0] + 1)):
+                stripped = line.strip()
+                if not stripped:
+                    continue
+                try:
+                    yield n, json.loads(stripped), stripped
+                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                    yield BadRecord(src, n, None, f"invalid JSON: {exc}", stripped)
+            return
+        fh.seek(0)
         data = fh.read()
-    text_start = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    first = next((ln for ln in text_start.splitlines() if ln.strip()), b"")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     try:
-        json.loads(first)
-        per_line = True
+        yield ahead[0][0], json.loads(data), data
+    except UnicodeDecodeError as exc:
+        yield BadRecord(src, ahead[0][0], None, f"not UTF-8 text: {exc}", data[:2000])
+    except json.JSONDecodeError as exc:
+        yield BadRecord(src, exc.lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})", data[:2000])
+
+
+def _parses(line: bytes) -> bool:
+    try:
+        json.loads(line)
+        return True
     except (json.JSONDecodeError, UnicodeDecodeError):
-        per_line = False
-    if not per_line:
-        try:
-            doc = json.loads(text_start)
-        except UnicodeDecodeError as exc:
-            yield BadRecord(src, 1, None, f"not UTF-8 text: {exc}", text_start[:2000])
-            return
-        except json.JSONDecodeError as exc:
-            # One pretty-printed document that does not parse: most likely a JSONL file whose
-            # first line is broken, so fall back to per-line reading before giving up.
-            if len([ln for ln in text_start.splitlines() if ln.strip()]) > 1 and _looks_per_line(text_start):
-                per_line = True
-            else:
-                yield BadRecord(src, exc.lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})",
-                                text_start[:2000])
-                return
-        else:
-            yield 1, doc, text_start
-            return
-    for n, line in enumerate(text_start.splitlines(), 1):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        try:
-            yield n, json.loads(stripped), stripped
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            yield BadRecord(src, n, None, f"invalid JSON: {exc}", stripped)
-
-
-def _looks_per_line(data: bytes) -> bool:
-    """More than half the non-empty lines parse on their own: a JSONL file with a bad line."""
-    lines = [ln for ln in data.splitlines() if ln.strip()]
-    good = 0
-    for ln in lines:
-        try:
-            json.loads(ln)
-            good += 1
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            pass
-    return good * 2 > len(lines)
+        return False
 
 
 def dig(obj: Any, *keys: str) -> Any:

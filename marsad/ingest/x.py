@@ -12,7 +12,7 @@ whole: ``author_id`` -> ``includes.users`` gives the username (``author_handle``
 ``includes.media`` gives ``url`` (photos) or ``preview_image_url`` (videos). A post over 280
 characters has its full text in ``note_tweet.text``. ``referenced_tweets`` of type
 ``replied_to`` becomes ``reply_to``; entities (with ``urls[].expanded_url``), metrics and the
-other references stay in ``raw``. ``errors`` entries (deleted or protected tweets) and empty
+other references stay in ``raw``, with twarc's ``retrieved_at`` (the capture time). ``errors`` entries (deleted or protected tweets) and empty
 result pages are counted in ``skipped``.
 """
 from __future__ import annotations
@@ -91,6 +91,7 @@ class XSource(Source):
         users = {u.get("id"): u for u in includes.get("users") or [] if isinstance(u, dict)}
         media = {m.get("media_key"): m for m in includes.get("media") or [] if isinstance(m, dict)}
         quoted = {t.get("id"): t for t in includes.get("tweets") or [] if isinstance(t, dict)}
+        fetched = dig(doc, "__twarc", "retrieved_at")  # when the collector captured the page
         for field, tweet in zip(labels, tweets):
             if not isinstance(tweet, dict):
                 yield BadRecord(src, line, field or None, f"tweet is not a JSON object but {type(tweet).__name__}",
@@ -103,6 +104,8 @@ class XSource(Source):
                 yield BadRecord(src, at, f"{field}.{exc.field}" if field else exc.field, exc.reason,
                                 canonical_bytes(tweet))
                 continue
+            if fetched:
+                data["raw"]["retrieved_at"] = fetched
             yield RawRecord(data, src, at, canonical_bytes(tweet))
 
 

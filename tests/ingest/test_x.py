@@ -80,3 +80,8 @@ def test_sniff_refuses_other_json():
                   "canonical_posts.jsonl", "telegram_channel_result.json"):
         path = FIXTURES / other
         assert not XSource.sniff(path, path.read_bytes()[:65536]), other
+
+
+def test_capture_time_from_twarc_is_kept():
+    posts = by_id(split(XSource().records(SEARCH))[0])
+    assert posts["1763000000000000001"]["raw"]["retrieved_at"] == "2024-03-02T10:00:01+00:00"
