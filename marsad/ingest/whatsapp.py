@@ -162,10 +162,7 @@ def _header(text: str | None) -> dict | None:
         m, kind = ANDROID.match(stripped), "android"
     if m is None:
         return None
-    rest = m["rest"]
-    if text.startswith("\u200e") and not rest.startswith("\u200e"):
-        rest = "\u200e" + rest  # keep iOS's system mark on the body
-    return {"date": m["date"], "time": m["time"], "ampm": m["ampm"], "rest": rest, "kind": kind}
+    return {"date": m["date"], "time": m["time"], "ampm": m["ampm"], "rest": m["rest"], "kind": kind}
 
 
 def _split_date(date: str) -> tuple[int, int, int]:
