@@ -35,6 +35,7 @@ class ScanSummary:
     new: int = 0
     already_stored: int = 0
     bad: int = 0
+    skipped: Counter = field(default_factory=Counter)     # on purpose: service/system messages
     platforms: Counter = field(default_factory=Counter)
     languages: Counter = field(default_factory=Counter)
     labels: Counter = field(default_factory=Counter)
@@ -44,7 +45,7 @@ class ScanSummary:
 
     def as_dict(self) -> dict:
         return {"files": self.files, "records": self.records, "new": self.new,
-                "already_stored": self.already_stored, "bad": self.bad,
+                "already_stored": self.already_stored, "bad": self.bad, "skipped": dict(self.skipped),
                 "platforms": dict(self.platforms), "languages": dict(self.languages),
                 "labels": dict(self.labels), "top_accounts": self.accounts.most_common(10),
                 "quarantine": self.quarantine, "seconds": round(self.seconds, 3)}
@@ -101,11 +102,12 @@ def default_detector() -> Detector:
 def scan(paths: Sequence[str | Path], *, db: str | None = None, fmt: str = "auto",
          detector: Detector | None | bool = True, quarantine: str | Path | None = None,
          batch_size: int | None = None, progress: Callable[[int, int], None] | None = None,
-         detect_lang: bool = True) -> ScanSummary:
+         detect_lang: bool = True, options: dict | None = None) -> ScanSummary:
     """Ingest ``paths`` into the store at ``db``, detecting as it goes.
 
     ``detector=True`` uses the default text engine, ``None``/``False`` only stores posts.
-    ``progress(records_done, bytes_done)`` is called after each batch.
+    ``progress(records_done, bytes_done)`` is called after each batch. ``options`` reach the
+    sources that take them (CSV ``mapping``/``platform``, Telegram ``usernames``).
     """
     t0 = time.perf_counter()
     engine = connect(db)
@@ -121,7 +123,7 @@ def scan(paths: Sequence[str | Path], *, db: str | None = None, fmt: str = "auto
             started_at=datetime.now(timezone.utc), paths=[str(p) for p in paths])).inserted_primary_key[0]
     size = batch_size or settings.get("BATCH_SIZE")
     try:
-        for batch in batched(posts_from(read(files, fmt), bad, detect_lang=detect_lang), size):
+        for batch in batched(posts_from(read(files, fmt, options, summary.skipped), bad, detect_lang=detect_lang), size):
             _store_batch(engine, batch, detector or None, summary)
             if progress:
                 progress(summary.records, 0)

@@ -43,9 +43,9 @@ def print_summary(summary, db: str | None) -> None:
     from marsad.store.db import normalize_url
     console.print(f"[bold]marsad scan[/]: {summary.records:,} records from {summary.files} file(s) in "
                   f"{summary.seconds:.1f}s — {summary.new:,} new, {summary.already_stored:,} already stored, "
-                  f"{summary.bad:,} bad → {normalize_url(db)}")
+                  f"{summary.bad:,} bad, {sum(summary.skipped.values()):,} skipped on purpose → {normalize_url(db)}")
     for title, counts in (("Platform", summary.platforms), ("Language", summary.languages),
-                          ("Label", summary.labels)):
+                          ("Label", summary.labels), ("Skipped (service/system messages)", summary.skipped)):
         if counts:
             console.print(counter_table(title, counts))
     if summary.accounts:

@@ -20,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders of exports")
         p.add_argument("--format", default="auto", help="auto (default), jsonl, csv, telegram, x, meta, "
                                                         "tiktok, youtube, whatsapp")
+        p.add_argument("--map", metavar="FIELD=COLUMN,...", help="CSV column mapping, e.g. text=message,id=post_id")
+        p.add_argument("--platform", help="platform of a CSV or Meta export when the file does not say")
         add_db_argument(p)
         p.add_argument("--quarantine", metavar="FILE", help="where bad records go "
                                                             "(default quarantine-<time>.jsonl here)")
@@ -31,11 +33,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from marsad.pipeline import scan
     from marsad.cli._render import console, progress_bar, print_summary
+    from marsad.ingest.csv import parse_mapping
 
     show = not args.no_progress and not args.json and sys.stderr.isatty()
     with progress_bar(show, "scanning") as advance:
         summary = scan(args.paths, db=args.db, fmt=args.format, detector=args.detect,
-                       quarantine=args.quarantine, progress=advance)
+                       quarantine=args.quarantine, progress=advance,
+                       options={"mapping": parse_mapping(args.map) if args.map else None,
+                                "platform": args.platform})
     if args.json:
         print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
     else:

@@ -6,6 +6,8 @@ so a re-run after a crash meets the same records in the same order.
 """
 from __future__ import annotations
 
+import inspect
+from collections import Counter
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -34,11 +36,18 @@ def walk(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def pick_source(path: Path, fmt: str = "auto") -> Source:
+def _build(cls: type[Source], options: dict) -> Source:
+    """A source with the options its constructor takes (``--map`` only reaches CSV, ...)."""
+    accepted = inspect.signature(cls.__init__).parameters
+    return cls(**{k: v for k, v in options.items() if k in accepted and v is not None})
+
+
+def pick_source(path: Path, fmt: str = "auto", options: dict | None = None) -> Source:
     load_plugins()
+    options = options or {}
     if fmt != "auto":
         try:
-            return SOURCES[fmt]()
+            return _build(SOURCES[fmt], options)
         except KeyError:
             raise InputError(f"unknown format {fmt!r}; one of: auto, {', '.join(sorted(SOURCES))}",
                              source=str(path), field="--format") from None
@@ -46,16 +55,22 @@ def pick_source(path: Path, fmt: str = "auto") -> Source:
         head = fh.read(65536)
     for cls in sorted(SOURCES.values(), key=lambda c: (c.priority, c.name)):
         if cls.sniff(path, head):
-            return cls()
+            return _build(cls, options)
     raise InputError("cannot tell the export format; pass --format "
                      f"({', '.join(sorted(SOURCES))})", source=str(path))
 
 
-def read(paths: Iterable[str | Path], fmt: str = "auto") -> Iterator[RawRecord | BadRecord]:
+def read(paths: Iterable[str | Path], fmt: str = "auto", options: dict | None = None,
+         skipped: Counter | None = None) -> Iterator[RawRecord | BadRecord]:
+    """Records of every file. ``options`` go to the sources that take them (CSV ``mapping``
+    and ``platform``, Telegram ``usernames``...); records a source skips on purpose (service
+    messages, system lines) are counted into ``skipped`` by reason."""
     for path in walk(paths):
         try:
-            source = pick_source(path, fmt)
+            source = pick_source(path, fmt, options)
         except InputError as exc:
             yield BadRecord(str(path), 0, exc.field, exc.reason)
             continue
         yield from source.records(path)
+        if skipped is not None:
+            skipped.update(getattr(source, "skipped", None) or {})

@@ -1,0 +1,88 @@
+"""The text engine end to end: contract shape, explanations, robustness, taxonomy as data."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from marsad.detect.corpus import CORPUS_DIR
+from marsad.detect.engine import TextEngine
+from marsad.detect.lexicon import LEXICON_DIR
+from marsad.model import LABELS, Post
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return TextEngine.load()
+
+
+def post(text, lang=None, i="1"):
+    return Post(id=i, platform="facebook", text=text, lang=lang)
+
+
+def test_finding_matches_the_classify_contract(engine):
+    f = engine.predict([post("رحلة مضمونة من زوارة إلى لامبيدوزا، ٣٠٠٠ يورو للشخص، واتساب +218 91 234 5678", "ar")])[0]
+    d = f.as_dict()
+    assert set(d) >= {"id", "label", "risk", "scores", "lang", "indicators", "entities"}
+    assert set(d["scores"]) >= set(LABELS)
+    assert abs(sum(d["scores"].values()) - 1) < 1e-3
+    assert 0 <= d["risk"] <= 1
+    assert set(d["entities"]) >= {"phones", "handles", "wallets", "prices", "places", "urls"}
+    assert d["label"] == "migrant_smuggling"
+    assert d["entities"]["phones"] == ["+218912345678"]
+    # Indicators point into the original text.
+    text = "رحلة مضمونة من زوارة إلى لامبيدوزا، ٣٠٠٠ يورو للشخص، واتساب +218 91 234 5678"
+    assert d["indicators"], "a flagged post is explained"
+    for ind in d["indicators"]:
+        assert text[ind["start"]:ind["end"]] == ind["text"]
+
+
+@pytest.mark.parametrize("text,label", [
+    ("Schengen visa and passport, original not copy, registered in the database. Price 2500 EUR, WhatsApp +44 7700 900123", "document_fraud"),
+    ("مطلوب عاملات منزليات للسفر، التذكرة مجانية والخصم من الراتب، الكفيل يحتفظ بالجواز", "human_trafficking"),
+])
+def test_harms_are_found(engine, text, label):
+    assert engine.predict([post(text)])[0].label == label
+
+
+@pytest.mark.parametrize("text", [
+    "ألقت السلطات القبض على شبكة تهريب مهاجرين في صفاقس وأحالت المتهمين إلى القضاء",
+    "عندي حرقة في المعدة من امبارح، شو بتنصحوني آخد؟",
+    "Police warn families: smugglers promise 'guaranteed' crossings, do not pay them, call the hotline.",
+    "محرك ياماها 40 حصان للبيع بحالة ممتازة، للتواصل واتساب 0021698123456",
+])
+def test_hard_negatives_stay_benign(engine, text):
+    assert engine.predict([post(text)])[0].label == "benign"
+
+
+@pytest.mark.parametrize("text", [
+    "", "😀🚤🌊🙏", "x" * 1_000_000, "bad \ud800 surrogate \udfff",
+    "مختلط mixed ٣٠٠٠ euro زوارة Lampedusa 🇮🇹 تهريب kaçak گیم",
+])
+def test_odd_input_gives_a_result(engine, text):
+    [f] = engine.predict([post(text)])
+    assert f.label in LABELS
+    json.dumps(f.as_dict(), ensure_ascii=False)
+
+
+def test_adding_a_harm_is_data_not_code(tmp_path):
+    """A new label = a lexicon file + a corpus file; retrain; no code change."""
+    lex = tmp_path / "lexicons"
+    shutil.copytree(LEXICON_DIR, lex)
+    (lex / "hate_speech.yaml").write_text(
+        "label: hate_speech\nindicators:\n  - name: dehumanising_slur\n    weight: 2\n"
+        "    terms: [vermin, subhuman, يجب طردهم, حشرات]\n", encoding="utf-8")
+    extra = tmp_path / "corpus"
+    extra.mkdir()
+    lines = []
+    for i in range(40):
+        lines.append({"text": f"they are vermin and subhuman, throw them all out of our town #{i}", "label": "hate_speech", "lang": "en"})
+        lines.append({"text": f"هؤلاء حشرات يجب طردهم من بلادنا كلهم رقم {i}", "label": "hate_speech", "lang": "ar"})
+    (extra / "hate.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    eng = TextEngine.load(corpus_dirs=(CORPUS_DIR, extra), lexicon_dir=lex, cache=tmp_path / "models", quiet=True)
+    assert "hate_speech" in eng.labels
+    f = eng.predict([post("those people are vermin, subhuman, kick them out")])[0]
+    assert f.label == "hate_speech"
+    assert any(i.category == "hate_speech" for i in f.indicators)
+    assert eng.predict([post("lovely weather for a picnic with the kids today")])[0].label == "benign"
