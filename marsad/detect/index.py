@@ -313,11 +313,12 @@ class PDQIndex:
             self._codes[sl] = codes
             self._ids[sl] = ids
             self._alive[sl] = True
-            for k, i in enumerate(ids.tolist(), start=self._n):
-                self._tail_pos[i] = k
-            self._n = need
+            start, self._n = self._n, need
             if self._n - self._n_indexed > max(MIN_TAIL, self._n_indexed // 8):
-                self.compact()
+                self.compact()          # folds the new rows in; no tail positions needed
+            else:
+                for k, i in enumerate(ids.tolist(), start=start):
+                    self._tail_pos[i] = k
 
     def remove(self, ids) -> int:
         """Mask the rows of ``ids`` at once; returns how many were present."""
@@ -352,7 +353,7 @@ class PDQIndex:
             self._n = self._n_indexed = len(keep)
             self._n_dead = 0
             self._tail_pos = {}
-            keys = _chunk_keys(self._codes)
+            keys = _chunk_keys(self._codes).astype(np.uint16)   # uint16: numpy radix-sorts
             self._perms = np.empty((CHUNKS, self._n), np.int32)
             self._offs = np.zeros((CHUNKS, BUCKETS + 1), np.int64)
             for c in range(CHUNKS):
