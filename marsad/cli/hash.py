@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from marsad.cli._render import progress_bar
+    from marsad.cli._render import err_console, progress_bar
     from marsad.detect.media import hash_files, iter_image_paths
 
     paths = list(iter_image_paths(args.paths))
@@ -39,8 +39,11 @@ def run(args: argparse.Namespace) -> int:
                 hash_files(paths, jobs=args.jobs, dihedral=args.dihedral), 1):
             if error:
                 failed += 1
-                print(json.dumps({"file": path, "error": error}, ensure_ascii=False),
-                      file=sys.stderr)
+                line = json.dumps({"file": path, "error": error}, ensure_ascii=False)
+                if show:   # above the live bar, not through it
+                    err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+                else:
+                    print(line, file=sys.stderr)
             elif args.json:
                 print(json.dumps({"file": path, **h.as_dict()}, ensure_ascii=False), flush=False)
             else:
