@@ -1,0 +1,101 @@
+"""Links, handles, and the phone numbers that messaging links carry.
+
+Conventions (DESIGN.md, dev README): handles are lowercase ``@name``; a ``t.me/name`` or
+``instagram.com/name`` link is the handle ``@name``; invite links (``t.me/+code``,
+``t.me/joinchat/code``, ``chat.whatsapp.com/code``) are not handles and stay in ``urls`` only.
+``wa.me/<digits>`` and ``api.whatsapp.com/send?phone=<digits>`` carry an international number
+without the ``+``; it is returned for the phone list.
+"""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+# Hosts that are common enough in posts to be links even without a scheme.
+_BARE_HOSTS = (r"wa\.me|t\.me|telegram\.me|telegram\.dog|chat\.whatsapp\.com|api\.whatsapp\.com|"
+               r"(?:www\.)?(?:instagram|facebook|tiktok|twitter|x|youtube|snapchat|linktr)\.(?:com|ee)|"
+               r"fb\.com|fb\.me|m\.me|youtu\.be|instagr\.am|signal\.me|signal\.group|bit\.ly|"
+               r"tinyurl\.com|linktr\.ee|discord\.gg|viber\.me")
+# A link runs until whitespace, quotes, brackets, Arabic script or emoji.
+_URL_BODY = r"[^\s<>\"'()\[\]{}\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff\u2190-\u2bff\U0001f000-\U0001faff]*"
+URL_RE = re.compile(
+    rf"(?:(?<![\w@.])(?:https?://|www\.)|(?<![\w@./])(?:{_BARE_HOSTS})(?=/))" + _URL_BODY,
+    re.IGNORECASE)
+_TRAILING = ".,;:!?…»«)'\"،؟؛*_~"
+EMAIL_RE = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+HANDLE_RE = re.compile(r"(?<![A-Za-z0-9_.@/])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,31}))")
+
+_TG_RE = re.compile(r"^(?:https?://)?(?:www\.)?(?:t|telegram)\.(?:me|dog)/(?:s/)?(\+|joinchat/)?([A-Za-z0-9_]+)",
+                    re.IGNORECASE)
+_IG_RE = re.compile(r"^(?:https?://)?(?:www\.|m\.)?(?:instagram\.com|instagr\.am)/([A-Za-z0-9_.]+)", re.IGNORECASE)
+_TT_RE = re.compile(r"^(?:https?://)?(?:www\.|m\.|vm\.)?tiktok\.com/@([A-Za-z0-9_.]+)", re.IGNORECASE)
+_WA_RE = re.compile(r"^(?:https?://)?(?:wa\.me/\+?|(?:api|web)\.whatsapp\.com/send/?\?(?:[^#\s]*&)?phone=\+?)(\d{7,15})",
+                    re.IGNORECASE)
+_IG_RESERVED = {"p", "reel", "reels", "explore", "stories", "accounts", "tv", "direct", "about", "legal"}
+_TG_RESERVED = {"share", "addstickers", "addlist", "proxy", "socks", "iv", "c", "setlanguage", "login"}
+
+
+class Link(NamedTuple):
+    url: str
+    start: int
+    end: int
+    handle: str | None = None     # "@name" when the link is a profile/channel
+    phone: str | None = None      # "+<digits>" when the link is a WhatsApp chat link
+    invite: bool = False
+
+
+class Handle(NamedTuple):
+    handle: str
+    start: int
+    end: int
+
+
+def _clean_handle(name: str) -> str | None:
+    name = name.rstrip("._")
+    if len(name) < 2 or not re.search(r"[A-Za-z]", name):
+        return None
+    return "@" + name.lower()
+
+
+def find_links(text: str) -> list[Link]:
+    out = []
+    for m in URL_RE.finditer(text):
+        url = m.group().rstrip(_TRAILING)
+        if "/" not in url and "." not in url.strip("."):
+            continue
+        start, end = m.start(), m.start() + len(url)
+        handle = phone = None
+        invite = False
+        if (t := _TG_RE.match(url)) is not None:
+            if t.group(1):
+                invite = True
+            elif t.group(2).lower() not in _TG_RESERVED:
+                handle = _clean_handle(t.group(2))
+        elif (i := _IG_RE.match(url)) is not None:
+            if i.group(1).lower() not in _IG_RESERVED:
+                handle = _clean_handle(i.group(1))
+            elif i.group(1).lower() == "stories":
+                rest = url[i.end():].lstrip("/").split("/")[0]
+                handle = _clean_handle(rest) if rest else None
+        elif (k := _TT_RE.match(url)) is not None:
+            handle = _clean_handle(k.group(1))
+        elif (w := _WA_RE.match(url)) is not None:
+            phone = "+" + w.group(1)
+        elif "chat.whatsapp.com/" in url.lower() or "signal.group/" in url.lower():
+            invite = True
+        out.append(Link(url, start, end, handle, phone, invite))
+    return out
+
+
+def find_handles(text: str) -> list[Handle]:
+    """``@name`` mentions that are not part of an e-mail address or a link (mask links first)."""
+    out = []
+    for m in HANDLE_RE.finditer(text):
+        h = _clean_handle(m.group(1))
+        if h:
+            out.append(Handle(h, m.start(), m.start() + len(h)))
+    return out
+
+
+def find_emails(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in EMAIL_RE.finditer(text)]

@@ -1,0 +1,190 @@
+"""Prices: an amount and its ISO 4217 currency, in every way posts write them.
+
+"٣٠٠٠ يورو", "4k euro", "2500e", "2.500€", "$1,800", "1800 دولار", "3 آلاف يورو", "$8 mil",
+"۴۵ میلیون تومان" (tomans are stored as rials, ×10), Algerian "70 مليون" (million centimes =
+70×10,000 DZD), "۳ لاکھ روپے" (lakh = 100,000). USDT keeps the code "USDT". An amount after a
+price word ("السعر 2500") with no currency has currency ``None``. Words that name a different
+currency in each country (دينار, درهم, جنيه, ريال, pounds, pesos) are resolved with the
+poster's region (context.py). Forms and multipliers are data: gazetteer/currencies.yaml.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import NamedTuple
+
+from . import gazetteer
+from .context import RegionContext
+
+_NUM = (r"\d{1,3}(?:[,.\u066c'\u00a0\u202f ]\d{3})+(?:[.,\u066b]\d{1,2})?(?!\d)"
+        r"|\d+(?:[.,\u066b]\d{1,2})?(?!\d)")
+_NUM_START = r"(?<![A-Za-z0-9_.,\u066b\u066c\u0660-\u0669\u06f0-\u06f9+])"
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_LETTER_END = r"(?![^\W\d_])"
+
+
+class Price(NamedTuple):
+    amount: int | float
+    currency: str | None
+    start: int
+    end: int
+
+    def as_dict(self) -> dict:
+        return {"amount": self.amount, "currency": self.currency}
+
+
+def _alt(forms: list[str], sensitive: bool = False) -> str:
+    """Regex alternation of currency or multiplier forms, longest first.
+
+    Latin forms of three letters or fewer match only as written or in capitals ("dh"/"DH",
+    "MAD" but not "mad"), longer ones in any case; letter-final forms must end a word."""
+    parts = []
+    for f in sorted(set(forms), key=len, reverse=True):
+        esc = re.escape(f).replace(r"\ ", r"\s?")
+        tail = _LETTER_END if re.search(r"[^\W\d_]$", f) else ""
+        if re.fullmatch(r"[A-Za-z]{1,3}", f) and not sensitive:
+            variants = {f, f.upper()}
+            parts.append("(?:" + "|".join(re.escape(v) for v in sorted(variants)) + ")" + tail)
+        elif re.search(r"[A-Za-z]", f):
+            parts.append("(?i:" + esc + ")" + tail)
+        else:
+            parts.append(esc + tail)
+    return "|".join(parts)
+
+
+@cache
+def _tables():
+    data = gazetteer.currencies()
+    after: dict[str, tuple[str, int]] = {}     # lower-cased form -> (code, scale)
+    before: dict[str, tuple[str, int]] = {}
+    for key, spec in data["currencies"].items():
+        code, scale = spec.get("code", key), int(spec.get("scale", 1))
+        for f in spec.get("after", ()):
+            if str(f) != "e":
+                after.setdefault(str(f).lower(), (code, scale))
+        for f in spec.get("before", ()):
+            before.setdefault(str(f).lower(), (code, scale))
+    ambiguous = {str(k).lower(): v for k, v in data["ambiguous"].items()}
+    mult = {str(f).lower(): int(v) for v, forms in data["multipliers"].items() for f in forms}
+    after_forms = [f for spec in data["currencies"].values() for f in map(str, spec.get("after", ())) if f != "e"]
+    after_forms += [str(k) for k in data["ambiguous"]]
+    before_forms = [str(f) for spec in data["currencies"].values() for f in spec.get("before", ())]
+    cur_after = _alt(after_forms)
+    cur_before = _alt(before_forms)
+    mult_re = _alt([str(f) for forms in data["multipliers"].values() for f in forms])
+    price_words = _alt([str(w) for w in data["price_words"]])
+    words = {str(w).lower(): int(v) for v, ws in data["word_amounts"].items() for w in ws}
+    word_re = _alt(list(words))
+    main = re.compile(
+        rf"{_NUM_START}(?P<num>{_NUM})(?:\s?(?P<mult>{mult_re}))?\s?(?:(?P<cur>{cur_after})|(?P<e>[eE]){_LETTER_END})"
+        rf"|(?<![A-Za-z])(?P<bcur>{cur_before})\s?(?P<bnum>{_NUM})(?:\s?(?P<bmult>{mult_re}))?"
+        rf"|(?<!\w)(?P<word>{word_re})\s(?P<wcur>{cur_after})"
+        rf"|{_NUM_START}(?P<mnum>{_NUM})\s?(?P<million>مليون|ملاين|ملايين|ملاين)(?P<centimes>\s?سنتيم)?(?!\s?(?:{cur_after}))"
+        rf"|(?<!\w)(?:{price_words})\s{{0,2}}[:：=\-]?\s{{0,2}}(?P<pnum>{_NUM})(?:\s?(?P<pmult>{mult_re}))?(?!\s?(?:\d|{cur_after}|%|{mult_re}))")
+    range_before = re.compile(rf"{_NUM_START}(?P<num>{_NUM})\s?(?:-|–|—|~|to|à|a|al|إلى|الى|-)\s?\Z")
+    return main, range_before, after, before, ambiguous, mult, words
+
+
+_QUICK = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]|ألف|الف|alf")
+
+
+def parse_number(s: str) -> float:
+    """'2.500' → 2500, '1,800' → 1800, '12.50' → 12.5, '2 500' → 2500, '٣٠٠٠' → 3000."""
+    s = s.translate(_DIGITS).replace("\u066c", ",").replace("\u066b", ".")
+    s = re.sub(r"[\s\u00a0\u202f']", "", s)
+    if "," in s and "." in s:
+        dec = max(s.rfind(","), s.rfind("."))
+        return float(re.sub(r"[.,]", "", s[:dec]) + "." + s[dec + 1:])
+    for sep in (",", "."):
+        if sep in s:
+            parts = s.split(sep)
+            if all(len(p) == 3 for p in parts[1:]):
+                return float("".join(parts))
+            return float(parts[0] + "." + "".join(parts[1:]))
+    return float(s)
+
+
+def _amount(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else round(x, 2)
+
+
+def find_prices(text: str, ctx: RegionContext) -> list[Price]:
+    """Prices in ``text`` in order of appearance."""
+    if not _QUICK.search(text):
+        return []
+    main, range_before, after, before, ambiguous, mult, words = _tables()
+    out: list[Price] = []
+    for m in main.finditer(text):
+        g = m.groupdict()
+        scale, code = 1, None
+        if g["num"] is not None:
+            value = parse_number(g["num"])
+            if g["mult"]:
+                value *= mult[_key(g["mult"])]
+            if g["e"]:
+                code = "EUR"
+            else:
+                code, scale = _currency(g["cur"], after, ambiguous, ctx)
+        elif g["bnum"] is not None:
+            value = parse_number(g["bnum"])
+            if g["bmult"]:
+                value *= mult[_key(g["bmult"])]
+            code, scale = before[_key(g["bcur"])]
+        elif g["word"] is not None:
+            value = words[_key(g["word"])]
+            code, scale = _currency(g["wcur"], after, ambiguous, ctx)
+        elif g["mnum"] is not None:
+            # Algeria counts in "millions" of centimes: 70 مليون = 700,000 DZD.
+            value = parse_number(g["mnum"])
+            ctx.ranked
+            if g["centimes"] or "DZ" in ctx.ranked[:1] or ctx.strong("DZ") and "DZ" in ctx._evidence:
+                value, code = value * 10_000, "DZD"
+            else:
+                value *= 1_000_000
+        else:
+            value = parse_number(g["pnum"])
+            if g["pmult"]:
+                value *= mult[_key(g["pmult"])]
+        if value <= 0:
+            continue
+        price = Price(_amount(value * scale), code, m.start(), m.end())
+        # "1500-3000 USD": the first end of a range takes the currency of the second.
+        if g["num"] is not None:
+            r = range_before.search(text, max(0, m.start() - 24), m.start())
+            if r and (not out or out[-1].end <= r.start()):
+                first = parse_number(r.group("num"))
+                if g["mult"]:
+                    first *= mult[_key(g["mult"])]
+                out.append(Price(_amount(first * scale), code, r.start(), r.end()))
+        out.append(price)
+    if out:
+        ctx.currencies.extend(p.currency for p in out if p.currency)
+    return out
+
+
+def _key(s: str) -> str:
+    return re.sub(r"\s+", " ", s).lower()
+
+
+def _currency(form: str, after: dict, ambiguous: dict, ctx: RegionContext) -> tuple[str | None, int]:
+    key = _key(form)
+    if key in after:
+        return after[key]
+    key_ns = key.replace(" ", "")
+    for k, v in after.items():
+        if k.replace(" ", "") == key_ns:
+            return v
+    spec = ambiguous.get(key) or ambiguous.get(key_ns)
+    if spec is None:
+        return None, 1
+    by_country = spec.get("countries") or {}
+    for cc in ctx.ranked:
+        if cc in ctx._evidence and cc in by_country:
+            return by_country[cc], 1
+    lang_code = (spec.get("langs") or {}).get(ctx.lang or "")
+    if lang_code:
+        return lang_code, 1
+    for cc in ctx.ranked:
+        if cc in by_country:
+            return by_country[cc], 1
+    return spec.get("default"), 1
