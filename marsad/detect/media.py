@@ -272,6 +272,8 @@ def match_post_media(engine, post, base_dir, *, dihedral: bool = False, now=None
     from marsad.detect.hashlists import SENSITIVE, utcnow
     from marsad.store.tables_media import media, media_matches
 
+    if not post.media:
+        return []
     matcher = matcher_for(engine)
     now = now or utcnow()
     findings: list[dict] = []
