@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
@@ -21,7 +21,7 @@ from marsad import settings
 from marsad.detect.base import Detector
 from marsad.errors import InputError
 from marsad.ingest import read, walk
-from marsad.model import BadRecord, Post, RawRecord
+from marsad.model import BadRecord, Finding, Indicator, Post, RawRecord
 from marsad.normalize.post import to_post
 from marsad.store import writer
 from marsad.store.db import connect
@@ -139,26 +139,49 @@ def scan(paths: Sequence[str | Path], *, db: str | None = None, fmt: str = "auto
     return summary
 
 
-def _store_batch(engine, batch: list[Post], detector: Detector | None, summary: ScanSummary) -> None:
+def _store_batch(engine, batch: list[Post], detector: Detector | None, summary: ScanSummary,
+                 match_media: bool = True) -> None:
     # The same (platform, id) twice inside one input: the first wins, later ones are duplicates.
     unique: dict[tuple[str, str], Post] = {}
     for p in batch:
         unique.setdefault(p.key, p)
     summary.records += len(batch)
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         stored = writer.existing_keys(conn, list(unique))
-        fresh = [p for k, p in unique.items() if k not in stored]
-        summary.already_stored += len(batch) - len(fresh)
+    fresh = [p for k, p in unique.items() if k not in stored]
+    # Detection and media matching run before the write transaction (which stays short);
+    # media matching is idempotent, so a crash before the commit below only repeats it.
+    found = detector.predict(fresh) if detector is not None and fresh else []
+    if match_media and found:
+        found = [with_media_matches(engine, p, f) if p.media else f for p, f in zip(fresh, found)]
+    with engine.begin() as conn:
         writer.insert_posts(conn, fresh)
         writer.upsert_accounts(conn, fresh)
-        if detector is not None and fresh:
-            found = detector.predict(fresh)
+        if found:
             writer.upsert_findings(conn, list(zip(fresh, found)), detector.tag)
-            for p, f in zip(fresh, found):
-                summary.labels[f.label] += 1
-                if f.label != "benign" and p.account:
-                    summary.accounts[p.account] += 1
+    summary.already_stored += len(batch) - len(fresh)
     summary.new += len(fresh)
+    for p, f in zip(fresh, found):
+        summary.labels[f.label] += 1
+        if f.label != "benign" and p.account:
+            summary.accounts[p.account] += 1
     for p in fresh:
         summary.platforms[p.platform] += 1
         summary.languages[p.lang or "und"] += 1
+
+
+def with_media_matches(engine, post: Post, finding: Finding) -> Finding:
+    """Hash the post's media against the hash lists; a match of a harm list decides the label
+    (an image on a terrorist or child-abuse list outranks benign-looking text)."""
+    from marsad.detect.media import match_post_media
+
+    base = Path(post.source).parent if post.source else Path.cwd()
+    matches = [m for m in match_post_media(engine, post, base) if m.get("category") in finding.scores]
+    if not matches:
+        return finding
+    best = min(matches, key=lambda m: m["distance"])
+    shown = tuple(Indicator(m["category"], f"image {m['media_index']} matches hash list {m['list']!r} "
+                                           f"at distance {m['distance']}", 0, 0, "media") for m in matches)
+    label = finding.label if best["category"] == "other" else best["category"]
+    return replace(finding, label=label, risk=max(finding.risk, 1.0 - best["distance"] / 256),
+                   indicators=finding.indicators + shown)
