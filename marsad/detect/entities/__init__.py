@@ -28,7 +28,7 @@ from marsad.model import Indicator
 from .context import RegionContext, hints_for
 from .links import find_emails, find_handles, find_links
 from .phones import find_phones, valid_international
-from .places import Place, canonical, find_places
+from .places import Place, canonical, find_places, lower_same_length
 from .prices import Price, find_prices
 from .routes import find_routes
 from .wallets import find_wallets
@@ -87,7 +87,11 @@ def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...
         masked_spans.extend(find_emails(text))
     masked = _blank(text, masked_spans)
 
-    for w in find_wallets(masked):
+    low = lower_same_length(masked)
+    toks = low.split()
+    # A wallet is one token of 26+ characters; most posts have none (cheaper than a regex scan).
+    long_token = bool(toks) and max(map(len, toks)) >= 26
+    for w in (find_wallets(masked) if long_token else ()):
         found["wallets"].append((w.start, w.end, w.address, w.address))
         masked_spans.append((w.start, w.end))
         if not w.checksum_ok:
@@ -99,7 +103,7 @@ def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...
             found["handles"].append((h.start, h.end, h.handle, text[h.start:h.end]))
 
     ctx = RegionContext(text, lang, tuple(country_hints))
-    places = find_places(masked)
+    places = find_places(masked, low, toks)
     ctx.places = places
     ex.places = places
     for p in places:
@@ -120,6 +124,8 @@ def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...
         ex.regions = ctx.ranked
 
     for key in ENTITY_KEYS:
+        if not found[key]:
+            continue
         items = sorted(found[key], key=lambda x: x[0])
         seen: list = []
         for s, e, value, written in items:

@@ -107,10 +107,10 @@ class RegionContext:
             for cc in cues.get(tok.strip(".,!?؟،:;()\"'"), ()):
                 bump(cc, 3.0)
         for p in self.places:
-            if p.kind in ("city", "border", "coast", "island") or p.role == "departure":
-                bump(p.country, 5.0 if p.role in ("departure", "origin", "transit") else 2.0)
-            else:
-                bump(p.country, 1.5)
+            # A town on the route says more about where the poster is than a country or a
+            # destination does ("from Sfax" vs "jobs in Canada").
+            local = p.kind in ("city", "border", "coast", "island") and p.role in ("departure", "origin", "transit")
+            bump(p.country, 2.5 if local else 1.0)
         self._evidence = frozenset(score)
         for i, cc in enumerate(LANG_REGIONS.get(self.lang or "", ())):
             bump(cc, 2.0 - i * 0.1)

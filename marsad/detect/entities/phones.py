@@ -101,10 +101,9 @@ def scan(text: str) -> list[list[_Group]]:
         runs.append(run)
     out = []
     for run in runs:
-        n = sum(len(g.digits) for g in run)
-        if n < 5:
-            continue
         words = _leading_words(text, run[0].start)
+        if sum(len(g.digits) for g in run) + len(words) < 7:
+            continue
         out.append(words + run)
     return out
 
@@ -139,8 +138,19 @@ def _meta(region: str):
     return md.national_prefix or "", lengths, pattern
 
 
+_MOBILE = (pn.PhoneNumberType.MOBILE, pn.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def _valid_national(digits: str, region: str, mobile_only: bool = False) -> str | None:
+    hit = _national(digits, region)
+    if hit is None or (mobile_only and not hit[1]):
+        return None
+    return hit[0]
+
+
 @lru_cache(maxsize=65536)
-def _valid_national(digits: str, region: str) -> str | None:
+def _national(digits: str, region: str) -> tuple[str, bool] | None:
+    """(E.164, is a mobile number) when ``digits`` is a valid national number of ``region``."""
     meta = _meta(region)
     if meta is None:
         return None
@@ -156,7 +166,7 @@ def _valid_national(digits: str, region: str) -> str | None:
         return None
     if not pn.is_valid_number(num):
         return None
-    return pn.format_number(num, pn.PhoneNumberFormat.E164)
+    return pn.format_number(num, pn.PhoneNumberFormat.E164), pn.number_type(num) in _MOBILE
 
 
 @lru_cache(maxsize=65536)
@@ -191,21 +201,20 @@ def _resolve(groups: list[_Group], ctx: RegionContext) -> tuple[str, str, bool] 
     trunk = digits[0] == "0"
     if not trunk and _YEARS.fullmatch(digits):
         return None
-    for region in ctx.ranked:
-        if not trunk and len(digits) <= 10 and not ctx.strong(region):
-            continue
-        e = _valid_national(digits, region)
-        if e:
-            return e, region, True
-    if not trunk and len(digits) >= 11:
-        hit = valid_international(digits)
-        if hit:
-            return hit[0], hit[1], False
-    if trunk or len(digits) >= 9:
-        for region in ctx.candidates()[len(ctx.ranked):]:
-            e = _valid_national(digits, region)
+    # Posts give numbers to call or message: a mobile number in a less likely region beats
+    # a landline or premium number in the likeliest one ("090 564 03792" is Nigerian mobile,
+    # not a UK premium line).
+    ranked = [r for r in ctx.ranked if trunk or len(digits) > 10 or ctx.strong(r)]
+    rest = [r for r in ctx.candidates()[len(ctx.ranked):]] if (trunk or len(digits) >= 9) else []
+    for mobile_only, regions in ((True, ranked), (True, rest), (False, ranked), (False, rest)):
+        for region in regions:
+            e = _valid_national(digits, region, mobile_only)
             if e:
                 return e, region, True
+        if mobile_only and regions is rest and not trunk and len(digits) >= 11:
+            hit = valid_international(digits)
+            if hit:
+                return hit[0], hit[1], False
     return None
 
 

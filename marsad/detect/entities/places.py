@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import filterfalse
 
 from . import gazetteer
 
@@ -91,17 +92,22 @@ def _index() -> tuple[dict[str, list[_Alias]], frozenset[str], list[dict]]:
     return index, frozenset(index), entries
 
 
-def find_places(text: str) -> list[Place]:
+def find_places(text: str, low: str | None = None, toks: list[str] | None = None) -> list[Place]:
     """Every gazetteer place mentioned in ``text``, in order, overlapping names resolved to
-    the longest (``تونس العاصمة`` over ``تونس``)."""
+    the longest (``تونس العاصمة`` over ``تونس``). ``low``/``toks`` may be passed when the
+    caller already has ``lower_same_length(text)`` and its ``split()``."""
     index, keys, entries = _index()
-    low = lower_same_length(text)
+    if low is None:
+        low = lower_same_length(text)
+    if toks is None:
+        toks = low.split()
     # Fast exit. str.split is ~5x cheaper than a \w+ findall; only the few tokens with
     # punctuation or emoji attached ("Dunkirk.", "زوارة،") need the regex.
-    toks = low.split()
     if keys.isdisjoint(toks):
-        dirty = [w for w in toks if not w.isalnum()]
-        if not dirty or keys.isdisjoint(_WORD.findall(" ".join(dirty))):
+        if "".join(toks).isalnum():
+            return []
+        dirty = " ".join(filterfalse(str.isalnum, toks))
+        if keys.isdisjoint(_WORD.findall(dirty)):
             return []
     return _scan(text, low, index, entries)
 

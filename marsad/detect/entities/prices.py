@@ -16,8 +16,8 @@ from typing import NamedTuple
 from . import gazetteer
 from .context import RegionContext
 
-_NUM = (r"\d{1,3}(?:[,.\u066c'\u00a0\u202f ]\d{3})+(?:[.,\u066b]\d{1,2})?(?!\d)"
-        r"|\d+(?:[.,\u066b]\d{1,2})?(?!\d)")
+_NUM = (r"\d{1,3}(?:[,.\u066c'\u00a0\u202f ]\d{3})+(?:[.,\u066b]\d{1,2})?(?![.,\u066b\u066c]?\d)"
+        r"|\d+(?:[.,\u066b]\d{1,2})?(?![.,\u066b\u066c]?\d)")
 _NUM_START = r"(?<![A-Za-z0-9_.,\u066b\u066c\u0660-\u0669\u06f0-\u06f9+])"
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _LETTER_END = r"(?![^\W\d_])"
@@ -75,17 +75,46 @@ def _tables():
     price_words = _alt([str(w) for w in data["price_words"]])
     words = {str(w).lower(): int(v) for v, ws in data["word_amounts"].items() for w in ws}
     word_re = _alt(list(words))
-    main = re.compile(
-        rf"{_NUM_START}(?P<num>{_NUM})(?:\s?(?P<mult>{mult_re}))?\s?(?:(?P<cur>{cur_after})|(?P<e>[eE]){_LETTER_END})"
-        rf"|(?<![A-Za-z])(?P<bcur>{cur_before})\s?(?P<bnum>{_NUM})(?:\s?(?P<bmult>{mult_re}))?"
-        rf"|(?<!\w)(?P<word>{word_re})\s(?P<wcur>{cur_after})"
-        rf"|{_NUM_START}(?P<mnum>{_NUM})\s?(?P<million>مليون|ملاين|ملايين|ملاين)(?P<centimes>\s?سنتيم)?(?!\s?(?:{cur_after}))"
-        rf"|(?<!\w)(?:{price_words})\s{{0,2}}[:：=\-]?\s{{0,2}}(?P<pnum>{_NUM})(?:\s?(?P<pmult>{mult_re}))?(?!\s?(?:\d|{cur_after}|%|{mult_re}))")
-    range_before = re.compile(rf"{_NUM_START}(?P<num>{_NUM})\s?(?:-|–|—|~|to|à|a|al|إلى|الى|-)\s?\Z")
-    return main, range_before, after, before, ambiguous, mult, words
+    # Anchored pieces, tried around each number the scan finds: one cheap pass over the text
+    # (a leading \d lets the regex engine skip quickly) instead of a 5-branch alternation
+    # tried at every character.
+    number = re.compile(rf"(?:{_NUM})")
+    after_num = re.compile(
+        rf"(?:\s?(?P<mult>{mult_re}))?\s?(?:(?P<cur>{cur_after})|(?P<e>[eE]){_LETTER_END})"
+        rf"|\s?(?P<million>مليون|ملاين|ملايين)(?P<centimes>\s?سنتيم)?(?!\s?(?:{cur_after}))"
+        rf"|(?:\s?(?P<bmult>{mult_re}))?")
+    cur_before_num = re.compile(rf"(?<![A-Za-z])(?:{cur_before})\s?\Z")
+    word_before_num = re.compile(rf"(?<!\w)(?:{price_words})\s{{0,2}}[:：=\-]?\s{{0,2}}\Z")
+    no_cur_after = re.compile(rf"\s?(?:\d|%|{cur_after}|{mult_re})")
+    word_amount = re.compile(rf"(?<!\w)(?P<word>{word_re})\s(?P<wcur>{cur_after})")
+    range_before = re.compile(rf"{_NUM_START}(?P<num>{_NUM})\s?(?:-|–|—|~|to|à|a|al|إلى|الى)\s?\Z")
+    return (number, after_num, cur_before_num, word_before_num, no_cur_after, word_amount, range_before,
+            after, before, ambiguous, mult, words)
 
 
-_QUICK = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]|ألف|الف|alf")
+_WORD_HINTS = ("ألف ", "الف ", "ألفين", "الفين", "ألفان", "alf ", "Alf ", "alfin")
+_ANY_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
+
+
+_DIGIT_RUN = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]+")
+_NOT_BEFORE_NUMBER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.,+\u066b\u066c")
+
+
+def _numbers(text: str, number: re.Pattern):
+    """Numbers in ``text``: a plain digit-run scan (fast), then the full number pattern
+    anchored at each run that does not continue a word ("TRC20") or another number."""
+    pos = 0
+    for run in _DIGIT_RUN.finditer(text):
+        s = run.start()
+        if s < pos:
+            continue
+        if s and text[s - 1] in _NOT_BEFORE_NUMBER:
+            pos = run.end()
+            continue
+        m = number.match(text, s)
+        if m:
+            pos = m.end()
+            yield m
 
 
 def parse_number(s: str) -> float:
@@ -110,56 +139,79 @@ def _amount(x: float) -> int | float:
 
 def find_prices(text: str, ctx: RegionContext) -> list[Price]:
     """Prices in ``text`` in order of appearance."""
-    if not _QUICK.search(text):
+    has_digit = _ANY_DIGIT.search(text) is not None
+    has_word = any(w in text for w in _WORD_HINTS)
+    if not has_digit and not has_word:
         return []
-    main, range_before, after, before, ambiguous, mult, words = _tables()
+    (number, after_num, cur_before_num, word_before_num, no_cur_after, word_amount, range_before,
+     after, before, ambiguous, mult, words) = _tables()
     out: list[Price] = []
-    for m in main.finditer(text):
-        g = m.groupdict()
-        scale, code = 1, None
-        if g["num"] is not None:
-            value = parse_number(g["num"])
-            if g["mult"]:
-                value *= mult[_key(g["mult"])]
-            if g["e"]:
-                code = "EUR"
-            else:
-                code, scale = _currency(g["cur"], after, ambiguous, ctx)
-        elif g["bnum"] is not None:
-            value = parse_number(g["bnum"])
-            if g["bmult"]:
-                value *= mult[_key(g["bmult"])]
-            code, scale = before[_key(g["bcur"])]
-        elif g["word"] is not None:
-            value = words[_key(g["word"])]
-            code, scale = _currency(g["wcur"], after, ambiguous, ctx)
-        elif g["mnum"] is not None:
+    for m in (_numbers(text, number) if has_digit else ()):
+        s, e = m.span()
+        value = parse_number(m.group())
+        a = after_num.match(text, e)
+        code, scale, end = None, 1, e
+        if a.group("cur") or a.group("e"):
+            if a.group("mult"):
+                value *= mult[_key(a.group("mult"))]
+            code, scale = ("EUR", 1) if a.group("e") else _currency(a.group("cur"), after, ambiguous, ctx)
+            end = a.end()
+        elif (b := cur_before_num.search(text, max(0, s - 8), s)) is not None:
+            if a.group("bmult"):
+                value *= mult[_key(a.group("bmult"))]
+                end = a.end()
+            code, scale = before[_key(b.group().strip())]
+            s = b.start()
+        elif a.group("million"):
             # Algeria counts in "millions" of centimes: 70 مليون = 700,000 DZD.
-            value = parse_number(g["mnum"])
             ctx.ranked
-            if g["centimes"] or "DZ" in ctx.ranked[:1] or ctx.strong("DZ") and "DZ" in ctx._evidence:
+            if a.group("centimes") or ctx.ranked[:1] == ("DZ",) or "DZ" in ctx._evidence:
                 value, code = value * 10_000, "DZD"
             else:
                 value *= 1_000_000
+            end = a.end()
+        elif (w := word_before_num.search(text, max(0, s - 24), s)) is not None \
+                and not no_cur_after.match(text, e):
+            if a.group("bmult"):
+                value *= mult[_key(a.group("bmult"))]
+                end = a.end()
         else:
-            value = parse_number(g["pnum"])
-            if g["pmult"]:
-                value *= mult[_key(g["pmult"])]
+            continue
         if value <= 0:
             continue
-        price = Price(_amount(value * scale), code, m.start(), m.end())
         # "1500-3000 USD": the first end of a range takes the currency of the second.
-        if g["num"] is not None:
-            r = range_before.search(text, max(0, m.start() - 24), m.start())
+        if code is not None:
+            r = range_before.search(text, max(0, s - 24), s)
             if r and (not out or out[-1].end <= r.start()):
                 first = parse_number(r.group("num"))
-                if g["mult"]:
-                    first *= mult[_key(g["mult"])]
+                if a.group("mult"):
+                    first *= mult[_key(a.group("mult"))]
                 out.append(Price(_amount(first * scale), code, r.start(), r.end()))
-        out.append(price)
+        out.append(Price(_amount(value * scale), code, s, end))
+    if has_word:
+        for m in word_amount.finditer(text):
+            if any(p.start <= m.start() < p.end for p in out):
+                continue
+            code, scale = _currency(m.group("wcur"), after, ambiguous, ctx)
+            out.append(Price(_amount(words[_key(m.group("word"))] * scale), code, m.start(), m.end()))
+        out.sort(key=lambda p: p.start)
     if out:
         ctx.currencies.extend(p.currency for p in out if p.currency)
+        ctx.invalidate()
     return out
+
+
+@cache
+def _squeezed_table(_: int) -> dict:
+    return {}
+
+
+def _squeezed(key: int, after: dict) -> dict:
+    """``after`` keyed without spaces ("جنيه إسترليني" written "جنيهإسترليني" or "3000£")."""
+    table = _squeezed_table(key)
+    if not table:
+        table.update({k.replace(" ", ""): v for k, v in after.items()})
+    return table
 
 
 def _key(s: str) -> str:
@@ -171,9 +223,9 @@ def _currency(form: str, after: dict, ambiguous: dict, ctx: RegionContext) -> tu
     if key in after:
         return after[key]
     key_ns = key.replace(" ", "")
-    for k, v in after.items():
-        if k.replace(" ", "") == key_ns:
-            return v
+    hit = _squeezed(id(after), after).get(key_ns)
+    if hit:
+        return hit
     spec = ambiguous.get(key) or ambiguous.get(key_ns)
     if spec is None:
         return None, 1
