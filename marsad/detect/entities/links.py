@@ -21,9 +21,9 @@ _URL_BODY = r"[^\s<>\"'()\[\]{}\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\uf
 URL_RE = re.compile(
     rf"(?:(?<![\w@.])(?:https?://|www\.)|(?<![\w@./])(?:{_BARE_HOSTS})(?=/))" + _URL_BODY,
     re.IGNORECASE)
-_TRAILING = ".,;:!?…»«)'\"،؟؛*_~"
+_TRAILING = ".,;:!?…»«)'\"،؟؛*~"
 EMAIL_RE = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-HANDLE_RE = re.compile(r"(?<![A-Za-z0-9_.@/])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,31}))")
+HANDLE_RE = re.compile(r"(?<![A-Za-z0-9_./])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,31}))")
 
 _TG_RE = re.compile(r"^(?:https?://)?(?:www\.)?(?:t|telegram)\.(?:me|dog)/(?:s/)?(\+|joinchat/)?([A-Za-z0-9_]+)",
                     re.IGNORECASE)
@@ -51,7 +51,7 @@ class Handle(NamedTuple):
 
 
 def _clean_handle(name: str) -> str | None:
-    name = name.rstrip("._")
+    name = name.rstrip(".")
     if len(name) < 2 or not re.search(r"[A-Za-z]", name):
         return None
     return "@" + name.lower()

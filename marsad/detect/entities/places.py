@@ -18,12 +18,16 @@ from itertools import filterfalse
 
 from . import gazetteer
 
-_WORD = re.compile(r"\w+")
+# Word characters plus Arabic diacritics (عمّان) and the Persian zero-width non-joiner.
+_WORD = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u200c]+")
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 # Proclitics written attached to an Arabic-script word (conjunction, prepositions, and their
 # combinations), optionally with a tatweel (لـلامبيدوزا).
 _PROCLITICS = ("و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك", "لـ", "بـ", "ولـ", "وبـ")
+# Ge'ez prepositions written attached (ከሱዳን "from Sudan", በሊቢያ "through Libya").
+_GEEZ = re.compile(r"[\u1200-\u137f]")
+_GEEZ_PROCLITICS = ("ከ", "በ", "ለ", "የ", "ወደ", "ካብ", "ናብ", "ኣብ", "ብ", "ን")
 _GAP_OK = re.compile(r"[\s\-'’.·]{1,3}")
 
 
@@ -67,6 +71,11 @@ def _index() -> tuple[dict[str, list[_Alias]], frozenset[str], list[dict]]:
                 name = str(name)
                 toks = tuple(_WORD.findall(lower_same_length(name)))
                 if not toks:
+                    continue
+                if _GEEZ.search(name):
+                    add(toks[0], _Alias(toks, None, "", "", i))
+                    for p in _GEEZ_PROCLITICS:
+                        add(p + toks[0], _Alias(toks, None, p, "", i))
                     continue
                 if _ARABIC.search(name):
                     add(toks[0], _Alias(toks, None, "", "", i))
