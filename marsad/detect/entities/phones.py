@@ -53,6 +53,9 @@ for _words in (
 _WORD_DIGITS.update({"zero": "0", "zéro": "0", "sifr": "0"})
 
 
+_MAX_GROUPS = 40
+
+
 class Phone(NamedTuple):
     e164: str
     region: str
@@ -138,6 +141,8 @@ def _meta(region: str):
     return md.national_prefix or "", lengths, pattern
 
 
+# Countries whose mobile numbers are commonly written without the trunk 0 (Lebanon: 70 123 456).
+_TRUNK_OPTIONAL = frozenset({"LB"})
 _MOBILE = (pn.PhoneNumberType.MOBILE, pn.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
@@ -155,6 +160,10 @@ def _national(digits: str, region: str) -> tuple[str, bool] | None:
     if meta is None:
         return None
     prefix, lengths, pattern = meta
+    if prefix == "0" and digits[0] != "0" and region not in _TRUNK_OPTIONAL:
+        # Where national numbers are written with a leading 0, a string without it is
+        # rarely a phone number of that country (an IBAN chunk, a reference, a count).
+        return None
     nsn = digits[len(prefix):] if prefix and digits.startswith(prefix) else digits
     if lengths and len(nsn) not in lengths and len(digits) not in lengths:
         return None
@@ -183,8 +192,10 @@ def valid_international(digits: str) -> tuple[str, str] | None:
     return pn.format_number(num, pn.PhoneNumberFormat.E164), pn.region_code_for_number(num) or ""
 
 
-def _resolve(groups: list[_Group], ctx: RegionContext) -> tuple[str, str, bool] | None:
-    """(E.164, region, national) for a sequence of groups read as one number, else None."""
+def _resolve(groups: list[_Group], ctx: RegionContext) -> tuple[str, str, bool, int] | None:
+    """(E.164, region, national, tier) for a sequence of groups read as one number, else
+    None. ``tier`` 0 is the surest reading (a country code, or a mobile number of a region
+    the post points at); higher tiers are weaker guesses."""
     plus = groups[0].kind == "plus"
     digits = "".join(g.digits for g in groups)
     if not 7 <= len(digits) <= 16:
@@ -197,7 +208,7 @@ def _resolve(groups: list[_Group], ctx: RegionContext) -> tuple[str, str, bool] 
             for i in range(1, 4):
                 if body[i] == "0":
                     hit = valid_international(body[:i] + body[i + 1:]) or hit
-        return (hit[0], hit[1], False) if hit else None
+        return (hit[0], hit[1], False, 0) if hit else None
     trunk = digits[0] == "0"
     if not trunk and _YEARS.fullmatch(digits):
         return None
@@ -206,24 +217,25 @@ def _resolve(groups: list[_Group], ctx: RegionContext) -> tuple[str, str, bool] 
     # not a UK premium line).
     ranked = [r for r in ctx.ranked if trunk or len(digits) > 10 or ctx.strong(r)]
     rest = [r for r in ctx.candidates()[len(ctx.ranked):]] if (trunk or len(digits) >= 9) else []
-    for mobile_only, regions in ((True, ranked), (True, rest), (False, ranked), (False, rest)):
+    for tier, (mobile_only, regions) in enumerate(((True, ranked), (True, rest), (False, ranked), (False, rest))):
         for region in regions:
             e = _valid_national(digits, region, mobile_only)
             if e:
-                return e, region, True
+                return e, region, True, tier
         if mobile_only and regions is rest and not trunk and len(digits) >= 11:
             hit = valid_international(digits)
             if hit:
-                return hit[0], hit[1], False
+                return hit[0], hit[1], False, tier
     return None
 
 
-def _segment(run: list[_Group], ctx: RegionContext) -> list[tuple[int, int, tuple[str, str, bool]]]:
-    """Split a run into the numbers it holds: most digits covered, fewest numbers."""
+def _segment(run: list[_Group], ctx: RegionContext) -> list[tuple[int, int, tuple]]:
+    """Split a run into the numbers it holds: most digits covered, then fewest numbers, then
+    the surest readings (lowest tiers)."""
     n = len(run)
-    best: list[tuple[int, int, list]] = [(0, 0, [])] * (n + 1)
+    best: list[tuple[int, int, int, list]] = [(0, 0, 0, [])] * (n + 1)
     for i in range(n - 1, -1, -1):
-        cand = (best[i + 1][0], best[i + 1][1], best[i + 1][2])
+        cand = best[i + 1]
         if run[i].kind != "word" or i == 0 or run[i - 1].kind == "word":
             count = 0
             for j in range(i, n):
@@ -235,13 +247,17 @@ def _segment(run: list[_Group], ctx: RegionContext) -> list[tuple[int, int, tupl
                 if count < 7 or (j + 1 < n and run[j + 1].kind == "word"):
                     continue
                 hit = _resolve(run[i:j + 1], ctx)
+                if hit and hit[2] and run[i].digits[:1] != "0" and run[i].kind != "word":
+                    # Inside a longer run (an IBAN, a card number) a national number without
+                    # its trunk 0 is more likely a chunk of something else.
+                    hit = None
                 if hit:
                     rest = best[j + 1]
-                    score = (count + rest[0], -(1 + rest[1]))
-                    if score > (cand[0], -cand[1]):
-                        cand = (count + rest[0], 1 + rest[1], [(i, j, hit)] + rest[2])
+                    new = (count + rest[0], 1 + rest[1], hit[3] + rest[2], [(i, j, hit)] + rest[3])
+                    if (new[0], -new[1], -new[2]) > (cand[0], -cand[1], -cand[2]):
+                        cand = new
         best[i] = cand
-    return best[0][2]
+    return best[0][3]
 
 
 def find_phones(text: str, ctx: RegionContext) -> list[Phone]:
@@ -281,6 +297,8 @@ def _read(run: list[_Group], ctx: RegionContext, text: str) -> list[Phone]:
         hit = _resolve(groups, ctx)
         if hit:
             return [Phone(hit[0], hit[1], groups[0].start, groups[-1].end, hit[2])]
-    if len(run) == 1 and len(run[0].digits) <= 16:
+    if len(run) == 1 or len(run) > _MAX_GROUPS:
+        # One group that is not a number, or a wall of digits (a table, an attack on the
+        # parser): not worth splitting.
         return []
     return [Phone(h[0], h[1], run[i].start, run[j].end, h[2]) for i, j, h in _segment(run, ctx)]

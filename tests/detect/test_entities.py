@@ -1,0 +1,268 @@
+"""Entity extraction: every written form of each identifier, in several languages, and edge
+cases. All numbers, handles and addresses here are invented for the tests."""
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from marsad.detect.entities import extract, hints_for
+from marsad.detect.entities.checksums import (B58_ALPHABET, BECH32_ALPHABET, _bech32_polymod, base58check_ok,
+                                              bech32_ok, eip55_ok, keccak256)
+from marsad.model import Indicator
+
+
+def phones(text, **kw):
+    return extract(text, **kw).entities["phones"]
+
+
+def prices(text, **kw):
+    return [(p["amount"], p["currency"]) for p in extract(text, **kw).entities["prices"]]
+
+
+def places(text, **kw):
+    return extract(text, **kw).entities["places"]
+
+
+# ---------------------------------------------------------------------------------- phones
+@pytest.mark.parametrize("text, lang, expected", [
+    ("اتصل على +218 91 555 0123 الآن", "ar", ["+218915550123"]),
+    ("WhatsApp 00216 98 765 432", "fr", ["+21698765432"]),
+    ("للحجز 0925550147", "ar", ["+218925550147"]),                       # Libyan national number
+    ("واتس ٠٩٢٥٥٥٠١٤٧", "ar", ["+218925550147"]),                          # Arabic-Indic digits
+    ("تماس ۰۹۱۲ ۳۴۵ ۶۷۸۹", "fa", ["+989123456789"]),                       # Persian digits, Iran
+    ("+٩٦٤ ٧٧٠ ١٢٣ ٤٥٦٧ للتواصل", "ku", ["+9647701234567"]),
+    ("text 0️⃣7️⃣9️⃣ 11123456", "en", ["+447911123456"]),                    # keycap emoji digits
+    ("ring zero seven nine 11123456", "en", ["+447911123456"]),           # digits as words
+    ("كلمني صفر تسعة 25550147", "ar", ["+218925550147"]),                   # Arabic digit words
+    ("appelle zéro six 12 34 56 78", "fr", ["+33612345678"]),
+    ("09 ✨ 12 ✨ 345 ✨ 67 ✨ 89", "fa", ["+989123456789"]),                 # emoji between groups
+    ("+44 📲 7911 📲 123 📲 456", "en", ["+447911123456"]),
+    ("+ 2 1 8 9 2 5 5 5 0 1 4 7", "ar", ["+218925550147"]),                 # one digit at a time
+    ("092.555.0147 / 0915-550-123", "ar", ["+218925550147", "+218915550123"]),
+    ("Call (212) 555-0199 today", "en", ["+12125550199"]),
+    ("Call +44 (0) 7911 123456", "en", ["+447911123456"]),
+    ("Llama al 55 1234 5678", "es", ["+525512345678"]),                     # Mexico, no trunk prefix
+    ("Ara 0532 123 45 67", "tr", ["+905321234567"]),
+])
+def test_phone_forms(text, lang, expected):
+    assert phones(text, lang=lang) == expected
+
+
+def test_phones_in_whatsapp_links_and_order_of_appearance():
+    text = "0925550147 or https://wa.me/447911123456 or api.whatsapp.com/send?phone=21698765432 and 0925550147"
+    assert phones(text, lang="ar") == ["+218925550147", "+447911123456", "+21698765432"]
+
+
+def test_two_numbers_written_side_by_side_are_split():
+    assert phones("0925550147 0915550123", lang="ar") == ["+218925550147", "+218915550123"]
+
+
+def test_country_from_context_dialect_and_places():
+    # 07xx xxx xxx is valid in Morocco, Algeria and Jordan: Moroccan words and places decide.
+    text = "كاينة خرجة من الناظور دابا، اللي بغا يحرك كلمني 0612345678"
+    assert phones(text, lang="ar") == ["+212612345678"]
+    # An explicit hint beats everything else.
+    assert phones("call 0612345678", lang="en", country_hints=("DZ",)) == ["+213612345678"]
+    assert hints_for("ar", "algerian") == ("DZ",)
+
+
+def test_international_numbers_are_evidence_for_national_ones():
+    # 92-55-01-47 alone is only a Tunisian number when the post points at Tunisia.
+    assert phones("rendez-vous 92-55-01-47", lang="fr") == []
+    assert phones("+216 98 765 432 ou 92-55-01-47", lang="fr") == ["+21698765432", "+21692550147"]
+
+
+@pytest.mark.parametrize("text", [
+    "Rendez-vous le 24.05.2023 à 10:30",
+    "the seasons 2023 2024 were hard",
+    "Prix 3 500 000 تومان",
+    "السعر 450000000 تومان",
+    "ref 12/05/2024 order 55",
+    "TRC20 network only",
+    "IBAN TN59 1000 6035 1835 9847 8831 and more digits 1234 5678 9012 3456 7890",
+])
+def test_dates_years_prices_and_codes_are_not_phones(text):
+    assert phones(text, lang="ar") == []
+
+
+# ---------------------------------------------------------------------------------- handles and links
+def test_handles_and_links():
+    text = ("DM @Sea_Trips_24 or t.me/Golden_Gate_Ly, insta https://www.instagram.com/travel.agent.x/ "
+            "group https://chat.whatsapp.com/AbCdEf123456 channel t.me/+XyZ123abc old t.me/joinchat/QwErTy "
+            "mail office@example.org")
+    ex = extract(text, lang="en")
+    assert ex.entities["handles"] == ["@sea_trips_24", "@golden_gate_ly", "@travel.agent.x"]
+    urls = ex.entities["urls"]
+    assert "https://chat.whatsapp.com/AbCdEf123456" in urls
+    assert "t.me/+XyZ123abc" in urls and "t.me/joinchat/QwErTy" in urls
+    assert not any("example" in h for h in ex.entities["handles"])
+
+
+def test_handle_written_after_arabic_text_and_with_double_at():
+    ex = extract("تلغرام@Rehla_Safe وكمان @@Backup.Channel.", lang="ar")
+    assert ex.entities["handles"] == ["@rehla_safe", "@backup.channel"]
+
+
+# ---------------------------------------------------------------------------------- wallets
+def _b58check(version: int, payload: bytes) -> str:
+    raw = bytes([version]) + payload
+    raw += hashlib.sha256(hashlib.sha256(raw).digest()).digest()[:4]
+    n, out = int.from_bytes(raw, "big"), ""
+    while n:
+        n, r = divmod(n, 58)
+        out = B58_ALPHABET[r] + out
+    return "1" * (len(raw) - len(raw.lstrip(b"\0"))) + out
+
+
+def _bech32(hrp: str, data: list[int]) -> str:
+    ex = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
+    pm = _bech32_polymod(ex + data + [0] * 6) ^ 1
+    return hrp + "1" + "".join(BECH32_ALPHABET[d] for d in data + [(pm >> 5 * (5 - i)) & 31 for i in range(6)])
+
+
+TRON_OK = _b58check(0x41, bytes(range(20)))
+BTC_OK = _b58check(0x00, bytes(range(1, 21)))
+BECH_OK = _bech32("bc", [0] + [(i * 7) % 32 for i in range(32)])
+ETH_OK = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"     # the EIP-55 specification's example
+
+
+def test_checksum_primitives():
+    assert keccak256(b"").hex() == "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    assert TRON_OK.startswith("T") and len(TRON_OK) == 34 and base58check_ok(TRON_OK, (0x41,))
+    assert base58check_ok(BTC_OK, (0, 5)) and bech32_ok(BECH_OK) and bech32_ok(BECH_OK.upper())
+    assert not bech32_ok(BECH_OK[:-1] + ("q" if BECH_OK[-1] != "q" else "p"))
+    assert eip55_ok(ETH_OK) and eip55_ok(ETH_OK.lower()) and not eip55_ok(ETH_OK[:-1] + "D")
+
+
+def test_wallets_kept_and_failed_checksum_reported():
+    bad_tron = TRON_OK[:-1] + ("a" if TRON_OK[-1] != "a" else "b")
+    text = f"USDT TRC20: {bad_tron} أو {TRON_OK}، BTC {BTC_OK} / {BECH_OK}, ETH {ETH_OK}"
+    ex = extract(text, lang="ar")
+    assert ex.entities["wallets"] == [bad_tron, TRON_OK, BTC_OK, BECH_OK, ETH_OK]
+    failed = [i for i in ex.indicators if i.kind == "checksum"]
+    assert [(i.category, i.text) for i in failed] == [("wallet_checksum_failed", bad_tron)]
+    assert ex.entities["phones"] == [] and ex.entities["prices"] == []
+
+
+# ---------------------------------------------------------------------------------- prices
+@pytest.mark.parametrize("text, lang, expected", [
+    ("السعر ٣٠٠٠ يورو للشخص", "ar", [(3000, "EUR")]),
+    ("only 4k euro per person", "en", [(4000, "EUR")]),
+    ("départ 2500e tout compris", "fr", [(2500, "EUR")]),
+    ("precio 2.500€", "es", [(2500, "EUR")]),
+    ("fee $1,800 cash", "en", [(1800, "USD")]),
+    ("المبلغ 1800 دولار", "ar", [(1800, "USD")]),
+    ("قیمت ٤٥ میلیون تومان", "fa", [(450_000_000, "IRR")]),
+    ("فیس ۳ لاکھ روپے", "ur", [(300_000, "PKR")]),
+    ("الحرقة 80 مليون، كاين خويا", "ar", [(800_000, "DZD")]),           # Algerian million centimes
+    ("$8 mil por persona", "es", [(8000, "USD")]),
+    ("12 mil dls", "es", [(12000, "USD")]),
+    ("٣ آلاف يورو", "ar", [(3000, "EUR")]),
+    ("13 ألف ريال", "ar", [(13000, "SAR")]),
+    ("ألف يورو فقط", "ar", [(1000, "EUR")]),
+    ("1.200 د.ك", "ar", [(1200, "KWD")]),
+    ("2 500 € par personne", "fr", [(2500, "EUR")]),
+    ("Salary $1500–$3000/month", "en", [(1500, "USD"), (3000, "USD")]),
+    ("pay 500 USDT", "en", [(500, "USDT")]),
+    ("السعر 2500 للشخص", "ar", [(2500, None)]),
+    ("15 bin TL", "tr", [(15000, "TRY")]),
+    ("3500 ዶላር", "am", [(3500, "USD")]),
+    ("5 lakh rupees", "en", [(500_000, "PKR")]),
+    ("السوم 7000 دينار، فما خرجة", "ar", [(7000, "TND")]),             # Tunisian context
+    ("20000 درهم ديال الخلاص", "ar", [(20000, "MAD")]),
+    ("السعر 150 ألف جنيه", "ar", [(150_000, "EGP")]),
+])
+def test_price_forms(text, lang, expected):
+    assert prices(text, lang=lang) == expected
+
+
+@pytest.mark.parametrize("text", ["موتور 200 حصان و 24 ساعة", "100% garanti", "TRC20 x3", "Age 20–35 only", ""])
+def test_numbers_that_are_not_prices(text):
+    assert prices(text, lang="ar") == []
+
+
+# ---------------------------------------------------------------------------------- places and routes
+def test_places_as_written_without_proclitics():
+    assert places("رحلات من زوارة لـ لامبيدوزا وبنغازي ولليونان", lang="ar") == ["زوارة", "لامبيدوزا", "بنغازي", "اليونان"]
+    assert places("مطلوب عمال في عمّان وتونس العاصمة", lang="ar") == ["عمّان", "تونس العاصمة"]
+
+
+def test_latin_places_case_rules_and_multiword():
+    assert places("Boats from Dunkirk to the UK, Piedras Negras and Ciudad Juárez", lang="en") == \
+        ["Dunkirk", "UK", "Piedras Negras", "Ciudad Juárez"]
+    assert places("the uk and kos in lower case", lang="en") == []
+    assert places("Départ de CALAIS vers l'Angleterre", lang="fr") == ["CALAIS", "Angleterre"]
+    assert places("Bodrum'dan İstanbul'a", lang="tr") == ["Bodrum", "İstanbul"]
+
+
+def test_places_in_other_scripts():
+    assert places("له افغانستان نه ایران ته", lang="ps") == ["افغانستان", "ایران"]
+    assert places("ካብ ሊብያ ናብ ጣልያን", lang="ti") == ["ሊብያ", "ጣልያን"]
+    assert places("ከሱዳን በሊቢያ", lang="am") == ["ሱዳን", "ሊቢያ"]
+    assert places("#کابل #ايطاليا", lang="fa") == ["کابل", "ايطاليا"]
+
+
+@pytest.mark.parametrize("text, lang, expected", [
+    ("رحلة من زوارة إلى لامبيدوزا", "ar", [("زوارة", "لامبيدوزا")]),
+    ("الحرقة لإسبانيا من وهران", "ar", [("وهران", "إسبانيا")]),
+    ("Bodrum'dan Kos'a yat ile", "tr", [("Bodrum", "Kos")]),
+    ("Tripoli → Lampedusa tonight", "en", [("Tripoli", "Lampedusa")]),
+    ("from Calais to Dover by boat", "en", [("Calais", "Dover")]),
+    ("بيلاروسيا ➡️ بولندا ➡️ ألمانيا", "ar", [("بيلاروسيا", "بولندا"), ("بولندا", "ألمانيا")]),
+    ("از ترکیه به یونان", "fa", [("ترکیه", "یونان")]),
+    ("Ji Calais ber bi Brîtanya", "ku", [("Calais", "Brîtanya")]),
+    ("jobs in Lebanon & Jordan", "en", []),
+    ("بين تركيا واليونان", "ar", []),
+])
+def test_routes(text, lang, expected):
+    assert [(r["from"], r["to"]) for r in extract(text, lang=lang).routes] == expected
+
+
+# ---------------------------------------------------------------------------------- indicators
+def test_indicator_spans_are_on_the_original_text():
+    text = "🚤 من زوارة 🇮🇹 السعر ٣٠٠٠ يورو، واتس ٠٩٢٥٥٥٠١٤٧ أو t.me/Safe_Trip_Ly @Other_Name"
+    ex = extract(text, lang="ar")
+    cats = {i.category for i in ex.indicators}
+    assert {"entity:phone", "entity:price", "entity:place", "entity:handle", "entity:url"} <= cats
+    for ind in ex.indicators:
+        assert isinstance(ind, Indicator) and ind.kind == "entity"
+        assert text[ind.start:ind.end] == ind.text
+    assert ex.indicators == sorted(ex.indicators, key=lambda i: (i.start, i.end))
+
+
+# ---------------------------------------------------------------------------------- edge cases
+def test_empty_and_emoji_only():
+    for text in ("", "   ", "🔥🔥🚤🇮🇹❤️", "\n\n"):
+        ex = extract(text)
+        assert all(v == [] for v in ex.entities.values()) and ex.indicators == [] and ex.routes == []
+    assert set(extract("").entities) == {"phones", "handles", "wallets", "prices", "places", "urls"}
+
+
+def test_lone_surrogates_and_odd_characters():
+    text = "a\ud800b +218 92 555 0147 \udfff İSTANBUL ﷺ \x00 زوارة"
+    ex = extract(text, lang="ar")
+    assert ex.entities["phones"] == ["+218925550147"]
+    assert "زوارة" in ex.entities["places"]
+
+
+def test_mixed_scripts_in_one_post():
+    text = "Har9a mn Sfax l Lampedusa 🚤 soum 2500 euro, واتس ٩٨ ٧٦٥ ٤٣٢ ou +216 98 765 432"
+    ex = extract(text, lang="ar")
+    assert ex.entities["places"] == ["Sfax", "Lampedusa"]
+    assert ex.entities["prices"] == [{"amount": 2500, "currency": "EUR"}]
+    assert ex.entities["phones"] == ["+21698765432"]
+
+
+def test_one_megabyte_text():
+    filler = "كلام عادي بلا أرقام ولا أماكن، " * 40000
+    text = filler + " اتصل +218 92 555 0147 من زوارة " + "1234 " * 20000
+    assert len(text) > 1_000_000
+    ex = extract(text, lang="ar")
+    assert ex.entities["phones"] == ["+218925550147"]
+    assert ex.entities["places"] == ["زوارة"]
+
+
+def test_rejects_non_text():
+    with pytest.raises(TypeError):
+        extract(b"bytes are not text")  # type: ignore[arg-type]
