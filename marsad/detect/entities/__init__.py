@@ -27,7 +27,7 @@ from marsad.model import Indicator
 
 from .context import RegionContext, hints_for
 from .links import find_emails, find_handles, find_links
-from .phones import find_phones, valid_international
+from .phones import _ANY_DIGIT, find_phones, valid_international
 from .places import Place, canonical, find_places, lower_same_length
 from .prices import Price, find_prices
 from .routes import find_routes
@@ -73,7 +73,7 @@ def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...
     masked_spans: list[tuple[int, int]] = []
     link_phones: list[tuple[int, int, str]] = []
 
-    if "/" in text or "www." in text.lower():
+    if "/" in text or "www." in text or "WWW." in text:
         for link in find_links(text):
             masked_spans.append((link.start, link.end))
             found["urls"].append((link.start, link.end, link.url, link.url))
@@ -102,21 +102,22 @@ def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...
         for h in find_handles(masked):
             found["handles"].append((h.start, h.end, h.handle, text[h.start:h.end]))
 
-    ctx = RegionContext(text, lang, tuple(country_hints))
+    ctx = RegionContext(text, lang, tuple(country_hints), low)
     places = find_places(masked, low, toks)
     ctx.places = places
     ex.places = places
     for p in places:
         found["places"].append((p.start, p.end, p.text, text[p.start:p.end]))
 
-    prices = find_prices(masked, ctx)
+    has_digit = _ANY_DIGIT.search(masked) is not None
+    prices = find_prices(masked, ctx, has_digit)
     for pr in prices:
         found["prices"].append((pr.start, pr.end, pr.as_dict(), text[pr.start:pr.end]))
     if prices:
         masked = _blank(masked, [(pr.start, pr.end) for pr in prices])
 
     ctx.phone_regions.extend(r for r in (_region_of(e) for *_, e in link_phones) if r)
-    for ph in find_phones(masked, ctx):
+    for ph in (find_phones(masked, ctx) if has_digit else ()):
         found["phones"].append((ph.start, ph.end, ph.e164, text[ph.start:ph.end]))
     for s, e, e164 in link_phones:
         found["phones"].append((s, e, e164, text[s:e]))

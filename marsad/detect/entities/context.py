@@ -71,11 +71,15 @@ def currency_country() -> dict[str, str]:
     return out
 
 
+_PUNCT = ".,!?؟،:;()[]\"'«»…-_*#"
+
+
 class RegionContext:
     """Lazily ranked regions for one post; ``ranked`` is computed on first use."""
 
-    def __init__(self, text: str, lang: str | None, hints: tuple[str, ...]):
+    def __init__(self, text: str, lang: str | None, hints: tuple[str, ...], low: str | None = None):
         self.text = text
+        self.low = low if low is not None else text.lower()
         self.lang = (lang or "").split("-")[0].lower() or None
         self.hints = tuple(h.upper() for h in hints if h)
         self.phone_regions: list[str] = []
@@ -102,9 +106,12 @@ class RegionContext:
         for cur in self.currencies:
             bump(cur_cc.get(cur, ""), 10.0)
         cues = _cue_table()
-        from .places import lower_same_length
-        for tok in set(lower_same_length(self.text).split()):
-            for cc in cues.get(tok.strip(".,!?؟،:;()\"'"), ()):
+        toks = set(self.low.split())
+        dirty = [t for t in toks if not t.isalnum()]
+        if dirty:
+            toks.update(t.strip(_PUNCT) for t in dirty)
+        for tok in toks.intersection(cues):
+            for cc in cues[tok]:
                 bump(cc, 3.0)
         for p in self.places:
             # A town on the route says more about where the poster is than a country or a

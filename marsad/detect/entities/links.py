@@ -18,9 +18,9 @@ _BARE_HOSTS = (r"wa\.me|t\.me|telegram\.me|telegram\.dog|chat\.whatsapp\.com|api
                r"tinyurl\.com|linktr\.ee|discord\.gg|viber\.me")
 # A link runs until whitespace, quotes, brackets, Arabic script or emoji.
 _URL_BODY = r"[^\s<>\"'()\[\]{}\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff\u2190-\u2bff\U0001f000-\U0001faff]*"
-URL_RE = re.compile(
-    rf"(?:(?<![\w@.])(?:https?://|www\.)|(?<![\w@./])(?:{_BARE_HOSTS})(?=/))" + _URL_BODY,
-    re.IGNORECASE)
+# No leading look-behind: a pattern that starts with literals lets the regex engine skip
+# quickly to candidate positions; the "not inside a word" check is done in find_links.
+URL_RE = re.compile(rf"(?:https?://|www\.|(?:{_BARE_HOSTS})(?=/))" + _URL_BODY, re.IGNORECASE)
 _TRAILING = ".,;:!?…»«)'\"،؟؛*~"
 EMAIL_RE = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 HANDLE_RE = re.compile(r"(?<![A-Za-z0-9_./])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,31}))")
@@ -60,6 +60,8 @@ def _clean_handle(name: str) -> str | None:
 def find_links(text: str) -> list[Link]:
     out = []
     for m in URL_RE.finditer(text):
+        if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_@./"):
+            continue
         url = m.group().rstrip(_TRAILING)
         if "/" not in url and "." not in url.strip("."):
             continue

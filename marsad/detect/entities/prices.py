@@ -137,10 +137,11 @@ def _amount(x: float) -> int | float:
     return int(x) if float(x).is_integer() else round(x, 2)
 
 
-def find_prices(text: str, ctx: RegionContext) -> list[Price]:
-    """Prices in ``text`` in order of appearance."""
-    has_digit = _ANY_DIGIT.search(text) is not None
-    has_word = any(w in text for w in _WORD_HINTS)
+def find_prices(text: str, ctx: RegionContext, has_digit: bool | None = None) -> list[Price]:
+    """Prices in ``text`` in order of appearance (``has_digit``: already known by the caller)."""
+    if has_digit is None:
+        has_digit = _ANY_DIGIT.search(text) is not None
+    has_word = ("لف" in text or "lf" in text) and any(w in text for w in _WORD_HINTS)
     if not has_digit and not has_word:
         return []
     (number, after_num, cur_before_num, word_before_num, no_cur_after, word_amount, range_before,
@@ -148,6 +149,9 @@ def find_prices(text: str, ctx: RegionContext) -> list[Price]:
     out: list[Price] = []
     for m in (_numbers(text, number) if has_digit else ()):
         s, e = m.span()
+        nxt = text[e + 1:e + 2] if text[e:e + 1] in " .-\u00a0" else text[e:e + 1]
+        if nxt.isdigit() or (s and text[s - 1:s] in "-." and text[s - 2:s - 1].isdigit()):
+            continue      # one group of a longer digit run: a phone number, a date
         value = parse_number(m.group())
         a = after_num.match(text, e)
         code, scale, end = None, 1, e
