@@ -266,3 +266,11 @@ def test_one_megabyte_text():
 def test_rejects_non_text():
     with pytest.raises(TypeError):
         extract(b"bytes are not text")  # type: ignore[arg-type]
+
+
+def test_route_chains_and_arabizi_markers():
+    assert extract("من سوبوتيتسا لهنغاريا ومنها لألمانيا", lang="ar").routes == [
+        {"from": "سوبوتيتسا", "to": "هنغاريا"}, {"from": "هنغاريا", "to": "ألمانيا"}]
+    assert extract("kayen boti mn Oran l Almeria", lang="ar").routes == [{"from": "Oran", "to": "Almeria"}]
+    assert extract("من الخرطوم لليبيا ومن ليبيا بالبحر لإيطاليا", lang="ar").routes == [
+        {"from": "الخرطوم", "to": "ليبيا"}, {"from": "ليبيا", "to": "إيطاليا"}]

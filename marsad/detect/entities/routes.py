@@ -13,9 +13,9 @@ import re
 
 from .places import Place
 
-_FROM_BEFORE = {"من", "مِن", "منها", "from", "de", "desde", "depuis", "du", "des", "d", "از", "لە", "ji", "له",
+_FROM_BEFORE = {"من", "مِن", "mn", "men", "min", "mel", "mnin", "from", "de", "desde", "depuis", "du", "des", "d", "از", "لە", "ji", "له",
                 "ካብ", "ከ", "dan", "den", "ex", "via"}
-_TO_BEFORE = {"إلى", "الى", "إلي", "لـ", "ل", "نحو", "باتجاه", "لحد", "حتى", "to", "towards", "into", "à", "a", "au",
+_TO_BEFORE = {"إلى", "الى", "إلي", "لـ", "ل", "l", "el", "lel", "ila", "l'", "نحو", "باتجاه", "لحد", "حتى", "to", "towards", "into", "à", "a", "au",
               "aux", "en", "vers", "hacia", "hasta", "para", "al", "به", "تا", "بۆ", "بو", "bo", "ber", "bi", "ናብ",
               "ወደ", "till", "→"}
 _TO_AFTER = {"ته", "تک", "کو", "ve", "bo"}
@@ -39,8 +39,10 @@ def _word_after(text: str, pos: int) -> str:
 
 def _marks(text: str, p: Place) -> tuple[bool, bool]:
     """(is marked as a departure, is marked as a destination)."""
-    before = _words_before(text, p.start)
+    before = _words_before(text, p.start - len(p.proclitic))
     last = before[-1] if before else ""
+    if last[:1] == "و" and last[1:] in _FROM_BEFORE | _TO_BEFORE:
+        last = last[1:]            # ومن, وإلى: the conjunction is attached
     after = _word_after(text, p.end)
     tail = text[p.end:p.end + 6]
     is_from = last in _FROM_BEFORE or after in _FROM_AFTER or bool(_TR_FROM.match(tail))
@@ -62,7 +64,7 @@ def find_routes(text: str, places: list[Place]) -> list[dict]:
     marks = [_marks(text, p) for p in places]
     for i in range(len(places) - 1):
         a, b = places[i], places[i + 1]
-        gap = text[a.end:b.start]
+        gap = text[a.end:b.start - len(b.proclitic)]
         if len(gap) > 60 or "\n\n" in gap:
             continue
         (a_from, a_to), (b_from, b_to) = marks[i], marks[i + 1]
