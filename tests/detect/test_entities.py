@@ -274,3 +274,29 @@ def test_route_chains_and_arabizi_markers():
     assert extract("kayen boti mn Oran l Almeria", lang="ar").routes == [{"from": "Oran", "to": "Almeria"}]
     assert extract("من الخرطوم لليبيا ومن ليبيا بالبحر لإيطاليا", lang="ar").routes == [
         {"from": "الخرطوم", "to": "ليبيا"}, {"from": "ليبيا", "to": "إيطاليا"}]
+
+
+@pytest.mark.parametrize("text, lang, expected", [
+    ("2 millions de FCFA", "fr", [(2_000_000, "XOF")]),
+    ("Rs.50,000 only", "en", [(50_000, "PKR")]),
+    ("€3.5k", "en", [(3500, "EUR")]),
+    ("300 ألف دينار عراقي", "ar", [(300_000, "IQD")]),
+    ("v1.2 update, 3.500€", "en", [(3500, "EUR")]),
+])
+def test_more_price_forms(text, lang, expected):
+    assert prices(text, lang=lang) == expected
+
+
+def test_place_inside_a_currency_name_is_not_a_place():
+    ex = extract("800 ليرة سورية", lang="ar")
+    assert ex.entities["places"] == [] and ex.entities["prices"] == [{"amount": 800, "currency": "SYP"}]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("واتساب: 00٢١٨٩١٢٣٤٥٦٧٨", ["+218912345678"]),         # mixed digit systems
+    ("wa.me/+447911123456", ["+447911123456"]),
+    ("tel:+33612345678", ["+33612345678"]),
+    ("📞0912345678", ["+218912345678"]),
+])
+def test_more_phone_forms(text, expected):
+    assert phones(text, lang="ar") == expected

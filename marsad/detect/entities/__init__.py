@@ -111,6 +111,11 @@ def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...
 
     has_digit = _ANY_DIGIT.search(masked) is not None
     prices = find_prices(masked, ctx, has_digit)
+    if prices and places:
+        # "800 ليرة سورية": a place name inside a currency name is not a place mention.
+        places = [p for p in places if not any(pr.start <= p.start < pr.end for pr in prices)]
+        ex.places = places
+        found["places"] = [f for f in found["places"] if any(f[0] == p.start for p in places)]
     for pr in prices:
         found["prices"].append((pr.start, pr.end, pr.as_dict(), text[pr.start:pr.end]))
     if prices:

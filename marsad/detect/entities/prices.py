@@ -80,7 +80,7 @@ def _tables():
     # tried at every character.
     number = re.compile(rf"(?:{_NUM})")
     after_num = re.compile(
-        rf"(?:\s?(?P<mult>{mult_re}))?\s?(?:(?P<cur>{cur_after})|(?P<e>[eE]){_LETTER_END})"
+        rf"(?:\s?(?P<mult>{mult_re})(?:\s(?:de|d'|of))?)?\s?(?:(?P<cur>{cur_after})|(?P<e>[eE]){_LETTER_END})"
         rf"|\s?(?P<million>مليون|ملاين|ملايين)(?P<centimes>\s?سنتيم)?(?!\s?(?:{cur_after}))"
         rf"|(?:\s?(?P<bmult>{mult_re}))?")
     cur_before_num = re.compile(rf"(?<![A-Za-z])(?:{cur_before})\s?\Z")
@@ -97,7 +97,7 @@ _ANY_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
 
 
 _DIGIT_RUN = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]+")
-_NOT_BEFORE_NUMBER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.,+\u066b\u066c")
+_NOT_BEFORE_NUMBER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_+")
 
 
 def _numbers(text: str, number: re.Pattern):
@@ -108,7 +108,8 @@ def _numbers(text: str, number: re.Pattern):
         s = run.start()
         if s < pos:
             continue
-        if s and text[s - 1] in _NOT_BEFORE_NUMBER:
+        if s and (text[s - 1] in _NOT_BEFORE_NUMBER
+                  or text[s - 1] in ".,\u066b\u066c" and s > 1 and text[s - 2].isdigit()):
             pos = run.end()
             continue
         m = number.match(text, s)
