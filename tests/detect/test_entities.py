@@ -300,3 +300,8 @@ def test_place_inside_a_currency_name_is_not_a_place():
 ])
 def test_more_phone_forms(text, expected):
     assert phones(text, lang="ar") == expected
+
+
+def test_place_names_that_are_also_common_words():
+    assert places("kabul edilir, la tarifa es alta, turkey dinner", lang="en") == []
+    assert places("JOBS IN TURKEY, visa for Kabul and Tarifa", lang="en") == ["TURKEY", "Kabul", "Tarifa"]

@@ -53,6 +53,7 @@ class _Alias:
     restore: str                # text put back in front when the proclitic ate a letter (لل → ال)
     place: int                  # index into the gazetteer list
     suffix: str = ""            # inflection attached to the last token (Kurmanji -ê)
+    caps_ok: bool = False       # an `exact` alias also matches in capitals (JOBS IN TURKEY)
 
 
 @cache
@@ -64,8 +65,9 @@ def _index() -> tuple[dict[str, list[_Alias]], frozenset[str], list[dict]]:
         index.setdefault(key, []).append(alias)
 
     for i, entry in enumerate(entries):
+        exact_names = set(map(str, entry.get("exact") or ()))
         for lang, names in entry.items():
-            if lang in ("name", "cc", "kind", "role") or not isinstance(names, list):
+            if lang in ("name", "cc", "kind", "role", "exact") or not isinstance(names, list):
                 continue
             for name in names:
                 name = str(name)
@@ -87,9 +89,10 @@ def _index() -> tuple[dict[str, list[_Alias]], frozenset[str], list[dict]]:
                             add(p + "ل" + toks[0][2:], _Alias(toks, None, p + "ل", "ال", i))
                     continue
                 letters = re.sub(r"\W", "", name)
-                case_sensitive = _LATIN.search(name) is not None and (len(letters) <= 4 or letters.isupper())
+                case_sensitive = _LATIN.search(name) is not None and (
+                    len(letters) <= 4 or letters.isupper() or name in exact_names)
                 exact = tuple(_WORD.findall(name)) if case_sensitive else None
-                add(toks[0], _Alias(toks, exact, "", "", i))
+                add(toks[0], _Alias(toks, exact, "", "", i, caps_ok=name in exact_names))
                 if _LATIN.search(name) and lang == "ku" and not case_sensitive:
                     # Kurmanji oblique/izafe ending: Şingalê, Almanyayê.
                     end = "yê" if toks[-1][-1] in "aeiouêîû" else "ê"
@@ -150,7 +153,9 @@ def _scan(text: str, low: str, index, entries) -> list[Place]:
                            for j in range(1, k)):
                         continue
                 if alias.exact is not None:
-                    if any(text[tokens[i + j][1]:tokens[i + j][2]] != alias.exact[j] for j in range(k)):
+                    written_toks = [text[tokens[i + j][1]:tokens[i + j][2]] for j in range(k)]
+                    if list(alias.exact) != written_toks and not (
+                            alias.caps_ok and [t.upper() for t in alias.exact] == written_toks):
                         continue
                 hit = alias
                 break
@@ -172,7 +177,7 @@ def _scan(text: str, low: str, index, entries) -> list[Place]:
 
 
 def _aliases_of(entry: dict) -> list[str]:
-    return [str(a) for k, v in entry.items() if isinstance(v, list) for a in v]
+    return [str(a) for k, v in entry.items() if isinstance(v, list) and k != "exact" for a in v]
 
 
 @cache
