@@ -133,43 +133,62 @@ def lower_same_length(text: str) -> str:
     return "".join(c.lower()[0] for c in text)
 
 
+def _locate(low: str, word: str, cursor: int) -> int:
+    """Offset of the first whole-token ``word`` in ``low`` at or after ``cursor``."""
+    p = low.find(word, cursor)
+    while p >= 0 and ((p > 0 and _WORD.match(low, p - 1, p)) or _WORD.match(low, p + len(word), p + len(word) + 1)):
+        p = low.find(word, p + 1)
+    return p
+
+
 def _scan(text: str, low: str, index, entries) -> list[Place]:
-    tokens = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(low)]
+    # Token strings come from one C-level findall; offsets are looked up only for the few
+    # tokens that start an alias (cheaper than a match object per token).
+    words = _WORD.findall(low)
     out: list[Place] = []
-    i, n = 0, len(tokens)
+    i, n, cursor = 0, len(words), 0
     while i < n:
-        tok, start, end = tokens[i]
-        cands = index.get(tok)
+        cands = index.get(words[i])
+        if not cands:
+            i += 1
+            continue
+        start = _locate(low, words[i], cursor)
+        if start < 0:
+            break
+        spans = [(start, start + len(words[i]))]
+        cursor = spans[0][1]
         hit = None
-        if cands:
-            for alias in cands:
-                k = len(alias.tokens)
-                if i + k > n:
+        for alias in cands:
+            k = len(alias.tokens)
+            if i + k > n:
+                continue
+            if k > 1:
+                if any(words[i + j] != alias.tokens[j] for j in range(1, k)):
                     continue
-                if k > 1:
-                    if any(tokens[i + j][0] != alias.tokens[j] for j in range(1, k)):
-                        continue
-                    if any(not _GAP_OK.fullmatch(low[tokens[i + j - 1][2]:tokens[i + j][1]])
-                           for j in range(1, k)):
-                        continue
-                if alias.exact is not None:
-                    written_toks = [text[tokens[i + j][1]:tokens[i + j][2]] for j in range(k)]
-                    if list(alias.exact) != written_toks and not (
-                            alias.caps_ok and [t.upper() for t in alias.exact] == written_toks):
-                        continue
-                hit = alias
-                break
+                while len(spans) < k:
+                    m = _WORD.search(low, spans[-1][1])
+                    spans.append(m.span())
+                if any(not _GAP_OK.fullmatch(low, spans[j - 1][1], spans[j][0]) for j in range(1, k)):
+                    continue
+            if alias.exact is not None:
+                written_toks = [text[spans[j][0]:spans[j][1]] for j in range(k)]
+                if list(alias.exact) != written_toks and not (
+                        alias.caps_ok and [t.upper() for t in alias.exact] == written_toks):
+                    continue
+            hit = alias
+            break
         if hit is None:
             i += 1
             continue
         k = len(hit.tokens)
         s = start + len(hit.prefix)
-        e = tokens[i + k - 1][2] - len(hit.suffix)
+        e = spans[k - 1][1] - len(hit.suffix)
+        cursor = spans[k - 1][1]
         written = hit.restore + text[s:e]
-        if e < len(text) and text[e:e + 1] == "." and any(a.endswith(".") for a in _aliases_of(entries[hit.place])):
+        entry = entries[hit.place]
+        if text[e:e + 1] == "." and any(a.endswith(".") for a in _aliases_of(entry)):
             e += 1
             written += "."
-        entry = entries[hit.place]
         out.append(Place(written, s, e, entry["name"], entry.get("cc") or "", entry.get("kind", ""),
                          entry.get("role", ""), hit.prefix))
         i += k
