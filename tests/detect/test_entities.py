@@ -305,3 +305,7 @@ def test_more_phone_forms(text, expected):
 def test_place_names_that_are_also_common_words():
     assert places("kabul edilir, la tarifa es alta, turkey dinner", lang="en") == []
     assert places("JOBS IN TURKEY, visa for Kabul and Tarifa", lang="en") == ["TURKEY", "Kabul", "Tarifa"]
+
+
+def test_article_and_prepositions_are_not_part_of_the_place():
+    assert places("السلطات الإيطالية وبالعراق ولليونان", lang="ar") == ["إيطالية", "العراق", "اليونان"]

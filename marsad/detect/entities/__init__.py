@@ -29,7 +29,7 @@ from .context import RegionContext, hints_for
 from .links import find_emails, find_handles, find_links
 from .phones import _ANY_DIGIT, find_phones, valid_international
 from .places import Place, canonical, find_places, lower_same_length
-from .prices import Price, find_prices
+from .prices import find_prices
 from .routes import find_routes
 from .wallets import find_wallets
 

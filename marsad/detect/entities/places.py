@@ -83,6 +83,11 @@ def _index() -> tuple[dict[str, list[_Alias]], frozenset[str], list[dict]]:
                     add(toks[0], _Alias(toks, None, "", "", i))
                     for p in _PROCLITICS:
                         add(p + toks[0], _Alias(toks, None, p, "", i))
+                    if not toks[0].startswith("ال"):
+                        # The article is not part of the name either: الإيطالية → إيطالية,
+                        # بالمغرب → المغرب comes from the alias المغرب itself (shorter prefix wins).
+                        for p in ("ال", "وال", "بال", "فال", "كال"):
+                            add(p + toks[0], _Alias(toks, None, p, "", i))
                     if toks[0].startswith("ال") and len(toks[0]) > 3:
                         # ل + الX is spelt للX: the proclitic takes the article's alef.
                         for p in ("ل", "ول", "فل"):
@@ -100,7 +105,7 @@ def _index() -> tuple[dict[str, list[_Alias]], frozenset[str], list[dict]]:
                     if len(toks) == 1:
                         add(last, _Alias((last,), None, "", "", i, end))
     for aliases in index.values():
-        aliases.sort(key=lambda a: -len(a.tokens))
+        aliases.sort(key=lambda a: (-len(a.tokens), len(a.prefix)))
     return index, frozenset(index), entries
 
 
