@@ -126,7 +126,7 @@ def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...
         found["phones"].append((ph.start, ph.end, ph.e164, text[ph.start:ph.end]))
     for s, e, e164 in link_phones:
         found["phones"].append((s, e, e164, text[s:e]))
-    if ctx._ranked is not None:
+    if ctx.computed:
         ex.regions = ctx.ranked
 
     for key in ENTITY_KEYS:

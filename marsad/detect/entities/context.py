@@ -123,6 +123,17 @@ class RegionContext:
             bump(cc, 2.0 - i * 0.1)
         return score
 
+    @property
+    def evidence(self) -> frozenset[str]:
+        """Regions the post itself points at (hints, numbers, currencies, dialect, places)."""
+        self.ranked
+        return self._evidence
+
+    @property
+    def computed(self) -> bool:
+        """Whether any extractor needed the ranking (most posts never do)."""
+        return self._ranked is not None
+
     def strong(self, region: str) -> bool:
         """True when the post itself (not only its language) points at ``region``, or the
         region is one of its language's two main ones."""

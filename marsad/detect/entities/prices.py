@@ -169,8 +169,7 @@ def find_prices(text: str, ctx: RegionContext, has_digit: bool | None = None) ->
             s = b.start()
         elif a.group("million"):
             # Algeria counts in "millions" of centimes: 70 مليون = 700,000 DZD.
-            ctx.ranked
-            if a.group("centimes") or ctx.ranked[:1] == ("DZ",) or "DZ" in ctx._evidence:
+            if a.group("centimes") or ctx.ranked[:1] == ("DZ",) or "DZ" in ctx.evidence:
                 value, code = value * 10_000, "DZD"
             else:
                 value *= 1_000_000
@@ -236,7 +235,7 @@ def _currency(form: str, after: dict, ambiguous: dict, ctx: RegionContext) -> tu
         return None, 1
     by_country = spec.get("countries") or {}
     for cc in ctx.ranked:
-        if cc in ctx._evidence and cc in by_country:
+        if cc in ctx.evidence and cc in by_country:
             return by_country[cc], 1
     lang_code = (spec.get("langs") or {}).get(ctx.lang or "")
     if lang_code:
