@@ -102,7 +102,7 @@ def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...
         for h in find_handles(masked):
             found["handles"].append((h.start, h.end, h.handle, text[h.start:h.end]))
 
-    ctx = RegionContext(text, lang, tuple(country_hints), low)
+    ctx = RegionContext(text, lang, tuple(country_hints), low, toks)
     places = find_places(masked, low, toks)
     ctx.places = places
     ex.places = places

@@ -71,15 +71,27 @@ def currency_country() -> dict[str, str]:
     return out
 
 
+_LOCAL_KINDS = frozenset({"city", "border", "coast", "island"})
+_LOCAL_ROLES = frozenset({"departure", "origin", "transit"})
+
+
+@cache
+def _lang_prior(lang: str) -> dict[str, float]:
+    return {cc: 2.0 - i * 0.1 for i, cc in enumerate(LANG_REGIONS.get(lang, ()))}
+
+
 _PUNCT = ".,!?؟،:;()[]\"'«»…-_*#"
 
 
 class RegionContext:
     """Lazily ranked regions for one post; ``ranked`` is computed on first use."""
 
-    def __init__(self, text: str, lang: str | None, hints: tuple[str, ...], low: str | None = None):
+    def __init__(self, text: str, lang: str | None, hints: tuple[str, ...], low: str | None = None,
+                 toks: list[str] | None = None):
         self.text = text
         self.low = low if low is not None else text.lower()
+        self.toks = toks
+        self._candidates: tuple[str, ...] | None = None
         self.lang = (lang or "").split("-")[0].lower() or None
         self.hints = tuple(h.upper() for h in hints if h)
         self.phone_regions: list[str] = []
@@ -92,36 +104,54 @@ class RegionContext:
         self._ranked = None
 
     def scores(self) -> dict[str, float]:
-        score: dict[str, float] = {}
-
-        def bump(cc: str, w: float) -> None:
-            if cc:
-                score[cc] = score.get(cc, 0.0) + w
-
+        ev: dict[str, float] = {}
+        get = ev.get
         for i, cc in enumerate(self.hints):
-            bump(cc, 100.0 - i)
+            ev[cc] = get(cc, 0.0) + 100.0 - i
         for cc in self.phone_regions:
-            bump(cc, 12.0)
-        cur_cc = currency_country()
-        for cur in self.currencies:
-            bump(cur_cc.get(cur, ""), 10.0)
+            if cc:
+                ev[cc] = get(cc, 0.0) + 12.0
+        if self.currencies:
+            cur_cc = currency_country()
+            for cur in self.currencies:
+                cc = cur_cc.get(cur)
+                if cc:
+                    ev[cc] = get(cc, 0.0) + 10.0
         cues = _cue_table()
-        toks = set(self.low.split())
-        dirty = [t for t in toks if not t.isalnum()]
-        if dirty:
-            toks.update(t.strip(_PUNCT) for t in dirty)
-        for tok in toks.intersection(cues):
+        toks = set(self.toks if self.toks is not None else self.low.split())
+        hits = toks.intersection(cues)
+        if not "".join(toks).isalnum():
+            hits.update(cues.keys() & {t.strip(_PUNCT) for t in toks if not t.isalnum()})
+        for tok in hits:
             for cc in cues[tok]:
-                bump(cc, 3.0)
+                ev[cc] = get(cc, 0.0) + 3.0
         for p in self.places:
             # A town on the route says more about where the poster is than a country or a
             # destination does ("from Sfax" vs "jobs in Canada").
-            local = p.kind in ("city", "border", "coast", "island") and p.role in ("departure", "origin", "transit")
-            bump(p.country, 2.5 if local else 1.0)
-        self._evidence = frozenset(score)
-        for i, cc in enumerate(LANG_REGIONS.get(self.lang or "", ())):
-            bump(cc, 2.0 - i * 0.1)
+            if p.country:
+                local = p.kind in _LOCAL_KINDS and p.role in _LOCAL_ROLES
+                ev[p.country] = get(p.country, 0.0) + (2.5 if local else 1.0)
+        self._evidence = frozenset(ev)
+        score = dict(_lang_prior(self.lang or ""))
+        for cc, w in ev.items():
+            score[cc] = score.get(cc, 0.0) + w
         return score
+
+    @property
+    def ranked(self) -> tuple[str, ...]:
+        """Regions, most likely first (only those with some evidence)."""
+        if self._ranked is None:
+            score = self.scores()
+            self._ranked = tuple(sorted(score, key=score.__getitem__, reverse=True))
+            self._candidates = None
+        return self._ranked
+
+    def candidates(self) -> tuple[str, ...]:
+        """``ranked`` followed by every fallback region not already in it."""
+        if self._candidates is None:
+            ranked = self.ranked
+            self._candidates = ranked + tuple(cc for cc in FALLBACK_REGIONS if cc not in ranked)
+        return self._candidates
 
     @property
     def evidence(self) -> frozenset[str]:
@@ -140,15 +170,3 @@ class RegionContext:
         self.ranked
         return region in self._evidence or region in LANG_REGIONS.get(self.lang or "", ())[:2]
 
-    @property
-    def ranked(self) -> tuple[str, ...]:
-        """Regions, most likely first (only those with some evidence)."""
-        if self._ranked is None:
-            score = self.scores()
-            self._ranked = tuple(sorted(score, key=lambda cc: -score[cc]))
-        return self._ranked
-
-    def candidates(self) -> tuple[str, ...]:
-        """``ranked`` followed by every fallback region not already in it."""
-        ranked = self.ranked
-        return ranked + tuple(cc for cc in FALLBACK_REGIONS if cc not in ranked)

@@ -111,13 +111,16 @@ def scan(text: str) -> list[list[_Group]]:
     return out
 
 
+_LAST_WORD = re.compile(r"(\w+)(\s+)$")
+
+
 def _leading_words(text: str, start: int) -> list[_Group]:
     """Digit words written just before a run ("zero three 390826400")."""
     out: list[_Group] = []
     pos = start
     while True:
         seg = text[max(0, pos - 16):pos]
-        m = re.search(r"(\w+)(\s+)$", seg)
+        m = _LAST_WORD.search(seg)
         if not m:
             break
         d = _WORD_DIGITS.get(m.group(1).lower())
