@@ -44,3 +44,17 @@ decisions = Table(
     Column("audit_id", Integer),                             # the audit_log row written with it
     Index("ix_decisions_post", "platform", "post_id", "id"),
 )
+
+# ---- audit log (review/audit.py) ----------------------------------------------------------
+# Minimal first version written with the decisions; the audit module's owner extends it.
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(40), nullable=False),                # ISO-8601 UTC text: hashed as stored
+    Column("actor", String(255), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("subject", String(512), nullable=False),
+    Column("details", Text, nullable=False),                 # canonical JSON text: hashed as stored
+    Column("prev_hash", String(64), nullable=False, unique=True),   # one successor per entry: no forks
+    Column("hash", String(64), nullable=False, unique=True),
+)
