@@ -58,3 +58,130 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=False, unique=True),   # one successor per entry: no forks
     Column("hash", String(64), nullable=False, unique=True),
 )
+
+# ---- referrals, outcomes, link checks, tips, evidence (refer/, review/tips.py, report/) ----
+# A referral is one package sent to one platform; its items are unique by normalised URL
+# (``url_key``), so the same URL asked for twice, by two analysts or two units, is one item
+# with two rows in referral_requests. Outcomes and checks are append-only histories; the
+# item row carries the latest of each so that stats are one query.
+from sqlalchemy import DDL, UniqueConstraint, event  # noqa: E402
+
+referrals = Table(
+    "referrals", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(32), nullable=False, index=True),
+    Column("status", String(16), nullable=False),            # draft | sent
+    Column("created_by", String(255), nullable=False),
+    Column("unit", String(255)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("items", Integer, nullable=False, default=0),
+    Column("sha256", String(64)),                            # of the package's canonical JSON
+)
+
+referral_items = Table(
+    "referral_items", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("url", Text, nullable=False),
+    Column("url_key", String(1024), nullable=False, unique=True),   # refer/urls.py: url_key()
+    Column("platform", String(32), nullable=False, index=True),    # the platform asked to act
+    Column("post_platform", String(32)),                     # the stored post, when there is one
+    Column("post_id", String(255)),
+    Column("category", String(64), nullable=False),          # a harm label
+    Column("policy", Text),                                  # platform policy the item breaks
+    Column("legal_basis", Text),
+    Column("evidence_sha256", String(64)),                   # raw bytes' SHA-256 of the post
+    Column("referral_id", Integer, ForeignKey("referrals.id"), index=True),   # NULL: not packaged yet
+    Column("created_by", String(255), nullable=False),
+    Column("unit", String(255)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("requests", Integer, nullable=False, default=1),
+    Column("outcome", String(16)),                           # latest: removed | restricted | declined | no_answer
+    Column("outcome_at", DateTime(timezone=True)),           # when the platform acted (or we saw it gone)
+    Column("offline_at", DateTime(timezone=True)),           # first check that found it gone
+    Column("last_check", String(16)),                        # online | offline | restricted | unknown | error
+    Column("last_checked_at", DateTime(timezone=True)),
+    Column("next_check_at", DateTime(timezone=True), index=True),
+    Column("checks", Integer, nullable=False, default=0),
+    Index("ix_referral_items_post", "post_platform", "post_id"),
+)
+
+referral_requests = Table(
+    "referral_requests", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("referral_items.id"), nullable=False, index=True),
+    Column("actor", String(255), nullable=False),
+    Column("unit", String(255)),
+    Column("source", String(32), nullable=False),            # decision | manual | tip | import
+    Column("note", Text),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+)
+
+outcomes = Table(
+    "outcomes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("referral_items.id"), nullable=False, index=True),
+    Column("outcome", String(16), nullable=False),           # removed | restricted | declined | no_answer
+    Column("decided_at", DateTime(timezone=True)),           # the platform's time, if it says
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("source", String(16), nullable=False),            # manual | import | checker
+    Column("actor", String(255), nullable=False),
+    Column("external_ref", String(255)),                     # the platform's ticket/case id
+    Column("note", Text),
+)
+
+referral_checks = Table(
+    "referral_checks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("referral_items.id"), nullable=False, index=True),
+    Column("checked_at", DateTime(timezone=True), nullable=False),
+    Column("http_status", Integer),
+    Column("state", String(16), nullable=False),             # online | offline | restricted | unknown | error
+    Column("reason", Text),                                  # "HTTP 410", the matched pattern, the error
+)
+
+tips = Table(
+    "tips", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("url", Text),
+    Column("contact", Text),                                 # optional; never exported or reported
+    Column("category", String(64)),                          # what the reporter thinks it is, if said
+    Column("platform", String(32), nullable=False),          # from the URL's host, else "other"
+    Column("size", Integer, nullable=False),                 # bytes submitted
+    Column("sha256", String(64), nullable=False),            # of the submission as received
+    Column("status", String(16), nullable=False),            # queued
+    Column("post_platform", String(32), nullable=False),     # the queue item made from it
+    Column("post_id", String(255), nullable=False),
+)
+
+evidence = Table(
+    "evidence", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(32), nullable=False),
+    Column("post_id", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),            # raw bytes as captured (posts.sha256)
+    Column("content_sha256", String(64), nullable=False),    # the stored item's canonical JSON
+    Column("captured_at", String(40), nullable=False),       # ISO-8601 UTC text, as sealed
+    Column("source", Text),
+    Column("line", Integer),
+    Column("seal_id", Integer, nullable=False, index=True),  # the audit_log entry that sealed it
+    UniqueConstraint("platform", "post_id"),
+)
+
+# Append-only at the database too: UPDATE and DELETE on the chained tables are refused.
+# (Someone who can drop a trigger can still edit rows; ``audit.verify`` is what catches that.)
+for _table in (audit_log, evidence):
+    event.listen(_table, "after_create", DDL(
+        f"CREATE TRIGGER {_table.name}_no_update BEFORE UPDATE ON {_table.name} "
+        "BEGIN SELECT RAISE(ABORT, 'append-only table'); END").execute_if(dialect="sqlite"))
+    event.listen(_table, "after_create", DDL(
+        f"CREATE TRIGGER {_table.name}_no_delete BEFORE DELETE ON {_table.name} "
+        "BEGIN SELECT RAISE(ABORT, 'append-only table'); END").execute_if(dialect="sqlite"))
+    event.listen(_table, "after_create", DDL(
+        "CREATE OR REPLACE FUNCTION marsad_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'append-only table'; END $$").execute_if(dialect="postgresql"))
+    event.listen(_table, "after_create", DDL(
+        f"CREATE TRIGGER {_table.name}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {_table.name} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION marsad_append_only()").execute_if(dialect="postgresql"))
