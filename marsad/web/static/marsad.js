@@ -29,6 +29,7 @@
       container: box,
       elements: elements,
       wheelSensitivity: 0.2,
+      maxZoom: 1.6,
       style: [
         { selector: "node", style: { "label": "data(label)", "font-size": 11, "text-valign": "bottom",
                                      "text-margin-y": 4, "width": 18, "height": 18 } },
