@@ -116,7 +116,12 @@ def components(engine) -> list[dict]:
 
 
 def graph(engine, net: dict) -> dict:
-    """Nodes and edges of one network for drawing: accounts and the identifiers they share."""
+    """Nodes and edges of one network for drawing: accounts and the identifiers they share.
+
+    Drawn from the network's own ``evidence`` (which identifier links which accounts) when
+    the link stage gives it, else from the store's identifier rows."""
+    if net.get("evidence"):
+        return _evidence_graph(net)
     shared, members = set(net.get("shared") or ()), set(net.get("accounts") or ())
     nodes: dict[str, dict] = {}
     edges: set[tuple[str, str]] = set()
@@ -133,3 +138,20 @@ def graph(engine, net: dict) -> dict:
             nodes[f"a:?:{author}"] = {"id": f"a:?:{author}", "kind": "account", "label": author, "platform": ""}
     return {"nodes": sorted(nodes.values(), key=lambda n: n["id"]),
             "edges": [{"source": s, "target": t} for s, t in sorted(edges)]}
+
+
+def _evidence_graph(net: dict) -> dict:
+    platform = {m["author_id"]: m.get("platform", "") for m in net.get("members") or ()}
+    nodes: dict[str, dict] = {}
+    edges: set[tuple[str, str]] = set()
+    for author in net.get("accounts") or ():
+        a = f"a:{platform.get(author, '')}:{author}"
+        nodes[a] = {"id": a, "kind": "account", "label": author, "platform": platform.get(author, "")}
+    for ev in net["evidence"]:
+        i = f"i:{ev.get('kind', 'identifier')}:{ev.get('value')}"
+        nodes.setdefault(i, {"id": i, "kind": ev.get("kind", "identifier"), "label": ev.get("value"),
+                             "weight": ev.get("weight")})
+        for author in ev.get("accounts") or ():
+            edges.add((f"a:{platform.get(author, '')}:{author}", i))
+    return {"nodes": sorted(nodes.values(), key=lambda n: n["id"]),
+            "edges": [{"source": s, "target": t} for s, t in sorted(edges) if s in nodes]}
