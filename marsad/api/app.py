@@ -38,6 +38,9 @@ ROUTERS = (
     "marsad.api.routes_admin",
     "marsad.web.views",
     # referrals, reports, tips (their modules say what they hold):
+    "marsad.api.routes_refer",
+    "marsad.api.routes_report",
+    "marsad.api.routes_tips",
 )
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
