@@ -12,7 +12,8 @@ from marsad.api.auth import RANK, ROLES, route_table
 
 # Routes that need no login, and why (anything else must declare a role).
 PUBLIC = {("GET", "/healthz"), ("GET", "/docs"), ("GET", "/openapi.json"), ("GET", "/login"), ("POST", "/login"),
-          ("*", "/static")}
+          ("*", "/static"),
+          ("GET", "/tip"), ("POST", "/tip"), ("POST", "/api/tips")}   # the public tip line (routes_tips.py)
 
 
 def _table():
@@ -27,7 +28,7 @@ GUARDED = [(m, p, role) for m, p, role in TABLE if role not in (None, "public")]
 def _concrete(path: str) -> str:
     """A path with its parameters filled in with values that exist in the fixture."""
     values = {"platform": "facebook", "post_id": "fb-101", "author_id": "acc-sea1", "net_id": "net-1",
-              "key_id": "999999", "media_id": "999999"}
+              "key_id": "999999", "media_id": "999999", "referral_id": "999999", "item_id": "999999"}
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values.get(m.group(1), "x"), path)
 
 
