@@ -27,7 +27,16 @@ def app_factory():
     import os
 
     from marsad.api.app import create_app
-    return create_app(os.environ.get("MARSAD_SERVE_DB") or None)
+    app = create_app(os.environ.get("MARSAD_SERVE_DB") or None)
+    warm_up()
+    return app
+
+
+def warm_up() -> None:
+    """Load (or train, once) the text model before accepting requests, so the first
+    classify call does not pay for it."""
+    from marsad.detect.classify import classify_dicts
+    classify_dicts([{"id": "warm-up", "platform": "other", "text": "warm up", "lang": "en"}])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
                     workers=args.workers, log_level=args.log_level, proxy_headers=False)
         return 0
     app = create_app(args.db)
+    warm_up()
     print(f"marsad: API docs at http://{args.host}:{args.port}/docs, web UI at http://{args.host}:{args.port}/")
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=False)
     return 0
