@@ -10,6 +10,7 @@ parameters. Anything else in the query is kept (sorted): on many sites it *is* t
 from __future__ import annotations
 
 import hashlib
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from marsad.errors import InputError
@@ -31,12 +32,18 @@ def parse(url: str):
     if len(url) > MAX_URL:
         raise InputError(f"URL longer than {MAX_URL} characters", field="url")
     if "://" not in url:
+        if re.match(r"[a-z][a-z0-9+.-]*:(?!\d)", url, re.I):   # javascript:, data:, mailto: ...
+            raise InputError("only http(s) URLs can be referred", field="url")
         url = "https://" + url
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise InputError("only http(s) URLs can be referred", field="url")
     if any(c.isspace() for c in url):
         raise InputError("a URL cannot contain spaces", field="url")
+    try:
+        parts.port
+    except ValueError as exc:
+        raise InputError(f"bad port: {exc}", field="url") from exc
     return parts
 
 
