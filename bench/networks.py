@@ -294,11 +294,14 @@ def _rss_mb() -> float:
     return float("nan")
 
 
-def scale_child(n_posts: int) -> dict:
+def scale_child(n_posts: int, variant: str = "") -> dict:
+    from marsad.link import LinkRules
     from marsad.link.clusters import account_graph, build_networks, communities
     from marsad.link.graph import link
 
     corpus, truth, info = generate(n_posts)
+    if variant == "no-rarity":          # every shared identifier links, hubs included
+        corpus.rules = LinkRules.load(rare_accounts=10**9, hub_accounts=10**9)
     rss_before = _rss_mb()
     times = {}
     t = time.perf_counter()
@@ -316,7 +319,7 @@ def scale_child(n_posts: int) -> dict:
     total = sum(times.values())
     universe = {a.author_id for a in corpus.accounts}
     sc = scores(truth, [n["accounts"] for n in nets], universe)
-    return {**info, "link_seconds": round(total, 2), "stage_seconds": {k: round(v, 2) for k, v in times.items()},
+    return {**info, "variant": variant or "default rules", "link_seconds": round(total, 2), "stage_seconds": {k: round(v, 2) for k, v in times.items()},
             "candidate_pairs": linkage.candidate_pairs, "edges": int(len(linkage.src)),
             "hubs": int(len(linkage.hubs)), "networks": len(nets),
             "largest_network": max((len(n["accounts"]) for n in nets), default=0),
@@ -327,8 +330,9 @@ def scale_child(n_posts: int) -> dict:
 
 def scale(out: dict, sizes: list[int]) -> None:
     rows = []
-    for n in sizes:
-        r = subprocess.run([sys.executable, __file__, "--scale-child", str(n)], capture_output=True, text=True)
+    for n, variant in [(n, "") for n in sizes] + [(sizes[0], "no-rarity")]:
+        r = subprocess.run([sys.executable, __file__, "--scale-child", str(n), "--variant", variant],
+                           capture_output=True, text=True)
         if r.returncode:
             raise SystemExit(r.stderr)
         row = json.loads(r.stdout.strip().splitlines()[-1])
@@ -370,13 +374,13 @@ def write_md(out: dict) -> str:
     if s:
         L += ["## Scale: link stage on generated identifier sightings", "",
               "Identifiers generated directly (no text extraction); one fresh process per size.", "",
-              "| posts | accounts | sightings | candidate pairs | edges | networks | link s | "
+              "| rules | posts | accounts | sightings | candidate pairs | edges | networks | largest | link s | "
               "(pairs / components+Leiden / summaries) | RSS before link | peak RSS | planted F1 | ARI |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in s:
             st = r["stage_seconds"]
-            L.append(f"| {r['posts']:,} | {r['accounts']:,} | {r['sightings']:,} | {r['candidate_pairs']:,} | "
-                     f"{r['edges']:,} | {r['networks']:,} | **{r['link_seconds']}** | {st['weights_and_pairs']} / "
+            L.append(f"| {r.get('variant', '')} | {r['posts']:,} | {r['accounts']:,} | {r['sightings']:,} | {r['candidate_pairs']:,} | "
+                     f"{r['edges']:,} | {r['networks']:,} | {r['largest_network']:,} | **{r['link_seconds']}** | {st['weights_and_pairs']} / "
                      f"{st['components_leiden']} / {st['networks_evidence_rank']} | {r['rss_before_link_mb']} MB | "
                      f"{r['peak_rss_mb']} MB | {r['planted_f1']} | {r['planted_ari']} |")
         L.append("")
@@ -389,9 +393,10 @@ def main() -> None:
     ap.add_argument("--skip-dev", action="store_true")
     ap.add_argument("--skip-scale", action="store_true")
     ap.add_argument("--scale-child", type=int)
+    ap.add_argument("--variant", default="")
     args = ap.parse_args()
     if args.scale_child:
-        print(json.dumps(scale_child(args.scale_child)))
+        print(json.dumps(scale_child(args.scale_child, args.variant)))
         return
     out: dict = {}
     if not args.skip_dev:

@@ -40,7 +40,6 @@ _A = (_rng.integers(1, 2**63, NUM_PERM, dtype=np.uint64) << np.uint64(1)) | np.u
 _B = _rng.integers(0, 2**63, NUM_PERM, dtype=np.uint64)
 _POW = np.array([31 ** (SHINGLE - 1 - j) % 2**64 for j in range(SHINGLE)], dtype=np.uint64) * np.uint64(0x9E3779B1)
 _CELLS = 1 << 20
-_EMPTY = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
 
 
 def text_key(text: str) -> str:
@@ -48,9 +47,9 @@ def text_key(text: str) -> str:
     return " ".join(_WORDS.findall(fold(text or "")))
 
 
-def _shingle_hashes(key: str) -> np.ndarray:
-    """64-bit hashes of the character ``SHINGLE``-grams of ``key`` (unique, unordered)."""
-    cps = np.frombuffer(key.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+def _shingle_hashes(cps: np.ndarray) -> np.ndarray:
+    """64-bit hashes of every ``SHINGLE``-gram of the code points ``cps`` (window i starts at
+    i). Duplicates are left in: they do not change a minimum."""
     n = len(cps) - SHINGLE + 1
     if n <= 0:
         return np.zeros(0, dtype=np.uint64)
@@ -60,43 +59,42 @@ def _shingle_hashes(key: str) -> np.ndarray:
     h ^= h >> np.uint64(29)            # finaliser so nearby code points spread over all bits
     h *= np.uint64(0xBF58476D1CE4E5B9)
     h ^= h >> np.uint64(32)
-    return np.unique(h)
+    return h
 
 
-def signatures(texts: Sequence[str], batch: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+def signatures(texts: Sequence[str], batch: int = 4096) -> tuple[np.ndarray, np.ndarray]:
     """``(sig, ok)``: MinHash signatures (``len(texts)`` x ``NUM_PERM``, uint32) and whether
-    each text is long enough to take part. Texts are processed ``batch`` at a time so the
-    work matrix stays a few MB whatever the corpus size."""
-    sig = np.empty((len(texts), NUM_PERM), dtype=np.uint32)
+    each text is long enough to take part.
+
+    A batch of keys is joined with a separator and hashed in one pass (windows that cross a
+    separator are dropped), so numpy's per-call cost is paid per batch, not per text; the
+    (shingles x perms) products are formed ~1M cells at a time, so memory stays a few MB
+    whatever the corpus size."""
+    sig = np.full((len(texts), NUM_PERM), np.iinfo(np.uint32).max, dtype=np.uint32)
     ok = np.zeros(len(texts), dtype=bool)
     for start in range(0, len(texts), batch):
-        chunk = texts[start:start + batch]
-        hashes = []
-        for i, t in enumerate(chunk):
-            key = text_key(t)
-            if len(key) >= MIN_KEY_CHARS:
-                ok[start + i] = True
-                hashes.append(_shingle_hashes(key))
-            else:
-                hashes.append(np.zeros(0, dtype=np.uint64))
-        lengths = np.array([len(h) for h in hashes])
-        sig[start:start + len(chunk)] = _EMPTY
-        if not lengths.sum():
+        keys = [text_key(t) for t in texts[start:start + batch]]
+        rows = [i for i, k in enumerate(keys) if len(k) >= MIN_KEY_CHARS]
+        if not rows:
             continue
-        flat = np.concatenate(hashes)
-        rows = np.flatnonzero(lengths)
-        offsets = np.concatenate(([0], np.cumsum(lengths[rows])[:-1]))
-        # (shingles x perms) in slices of at most ~1M cells, reduced per text (minimum.reduceat).
-        ends = offsets + lengths[rows]
+        ok[start + np.array(rows)] = True
+        joined = "\x00".join(keys[i] for i in rows)
+        cps = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+        h = _shingle_hashes(cps)
+        doc = np.cumsum(cps == 0)                       # text number of each position
+        valid = (doc[:len(h)] == doc[SHINGLE - 1:]) & (cps[:len(h)] != 0)
+        h, owner = h[valid], doc[:len(h)][valid]
+        offsets = np.searchsorted(owner, np.arange(len(rows)))
+        ends = np.append(offsets[1:], len(h))
         mins = np.empty((len(rows), NUM_PERM), dtype=np.uint32)
         lo = 0
         while lo < len(rows):
             hi = max(lo + 1, int(np.searchsorted(ends, offsets[lo] + _CELLS // NUM_PERM, side="right")))
             a, b = offsets[lo], ends[hi - 1]
-            vals = ((flat[a:b, None] * _A[None, :] + _B[None, :]) >> np.uint64(32)).astype(np.uint32)
+            vals = ((h[a:b, None] * _A[None, :] + _B[None, :]) >> np.uint64(32)).astype(np.uint32)
             mins[lo:hi] = np.minimum.reduceat(vals, offsets[lo:hi] - a, axis=0)
             lo = hi
-        sig[start + rows] = mins
+        sig[start + np.array(rows)] = mins
     return sig, ok
 
 
@@ -131,7 +129,9 @@ def candidate_pairs(sig: np.ndarray, ok: np.ndarray) -> np.ndarray:
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.concatenate(out)
     pairs.sort(axis=1)
-    return np.unique(pairs, axis=0)
+    n = int(idx.max()) + 1
+    keys = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    return np.stack(np.divmod(keys, n), axis=1)
 
 
 def similarity(sig: np.ndarray, pairs: np.ndarray) -> np.ndarray:

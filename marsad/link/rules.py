@@ -108,9 +108,10 @@ def url_identifier(url: str, rules: LinkRules) -> tuple[str, str] | None:
     value = host + ("/" + rest.rstrip("/") if rest.rstrip("/") else "")
     parts = _domains()(host)
     registrable = f"{parts.domain}.{parts.suffix}".lower() if parts.suffix else host
-    suffix_labels = set(parts.suffix.lower().split(".")) if parts.suffix else set()
+    # "gov", "int", "edu", "mil" as any label but the leftmost: state.gov, moi.gov.ly, gov.uk
+    labels = set(host.split(".")[1:])
     public = registrable in rules.public_domains or host in rules.public_domains \
-        or bool(suffix_labels & rules.public_suffixes)
+        or bool(labels & rules.public_suffixes)
     return ("public_url" if public else "url", value)
 
 
