@@ -8,8 +8,8 @@ half-written remains. The tables refuse UPDATE and DELETE (triggers in
 ``store/tables_review.py``); the chain is what catches someone who went around them.
 
 What a chain cannot show on its own is a cut-off tail (the newest entries deleted). Every
-evidence bundle and referral package therefore records the head hash at that moment: a
-head that later disappears from the chain is proof of truncation.
+evidence bundle therefore records the head hash of its moment in its manifest: a head that
+later disappears from the chain is proof of truncation.
 
 The hash of an entry, for checking by hand (``docs/evidence.md`` has the shell recipe)::
 
