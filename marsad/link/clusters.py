@@ -181,15 +181,16 @@ def rank_score(net: dict, last: float, now: float) -> float:
 
     * harm: 0.1 + 0.9 x share of its posts flagged harmful (a benign network still ranks)
     * size: log2(1 + accounts); spread: 1 + 0.5 per platform beyond the first
-    * activity: log2(2 + posts), halved for every 180 days since its last post (relative to
-      the newest post in the data, so old exports rank the same whenever they are run)
+    * activity: log2(2 + posts) x recency, recency going from 1 (active at the time of the
+      newest post in the data, so an old export ranks the same whenever it is run) towards
+      0.5, halfway there a year before: a dormant network still outranks a benign one
     """
     harm = 0.1 + 0.9 * (net["harmful_share"] or 0.0)
     size = math.log2(1 + len(net["members"]))
     spread = 1 + 0.5 * (len(net["platforms"]) - 1)
     activity = math.log2(2 + net["posts"])
     if math.isfinite(last) and math.isfinite(now):
-        activity *= 0.5 ** (max(0.0, now - last) / (180 * 86400))
+        activity *= 0.5 + 0.5 * 0.5 ** (max(0.0, now - last) / (365 * 86400))
     return harm * size * spread * activity
 
 

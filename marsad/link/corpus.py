@@ -256,6 +256,15 @@ class Corpus:
                 contacts.setdefault(p, set()).add(i)
         return {p: frozenset(c) for p, c in contacts.items()}
 
+    def text_signatures(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(sig, account)``: the MinHash signature of each text kept for linking, and the
+        account that posted it."""
+        self.finish()
+        if not self._sigs:
+            return np.zeros((0, neardup.NUM_PERM), dtype=np.uint32), np.zeros(0, dtype=np.int64)
+        posts = np.frombuffer(self._sig_posts, dtype=np.int32)
+        return self._sigs[0], np.frombuffer(self.post_acc, dtype=np.int32)[posts].astype(np.int64)
+
     # ---- arrays for graph.link ---------------------------------------------------------
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``(acc, ident, post, kinds)`` columns of the sightings and identifier kinds."""

@@ -87,10 +87,9 @@ def account_signatures(corpus: Corpus) -> tuple[np.ndarray, np.ndarray]:
     n = len(corpus.accounts)
     sig = np.full((n, NUM_PERM), np.iinfo(np.uint32).max, dtype=np.uint32)
     has = np.zeros(n, dtype=bool)
-    if corpus._sigs:
-        posts = np.frombuffer(corpus._sig_posts, dtype=np.int32)
-        accs = np.frombuffer(corpus.post_acc, dtype=np.int32)[posts]
-        np.minimum.at(sig, accs, corpus._sigs[0])
+    texts, accs = corpus.text_signatures()
+    if len(accs):
+        np.minimum.at(sig, accs, texts)
         has[accs] = True
     return sig, has
 
