@@ -195,7 +195,10 @@ def _removal_times(hours: dict[str, list[float]]):
     if not hours:
         _empty(ax, title)
     else:
-        ax.boxplot(list(hours.values()), vert=False, widths=0.5)
+        try:
+            ax.boxplot(list(hours.values()), orientation="horizontal", widths=0.5)
+        except TypeError:   # matplotlib < 3.10
+            ax.boxplot(list(hours.values()), vert=False, widths=0.5)
         ax.set_yticks(range(1, len(hours) + 1), list(hours))
         ax.set_title(title)
         ax.set_xlabel("hours (median line in each box)")
