@@ -103,17 +103,41 @@ def decide(request: Request, platform: str = Form(..., max_length=32), post_id: 
     return _page(request, "_decided.html", who, d=row)
 
 
+@router.post("/referrals/build")
+def build_referral(request: Request, platform: str = Form(..., max_length=32),
+                   who: Principal = Depends(require("analyst"))) -> HTMLResponse:
+    """Refer every confirmed, not yet referred post of ``platform`` and package them
+    (``marsad.refer.packages``: one package per platform, the same URL twice is one item)."""
+    from marsad.refer import packages
+    with request.app.state.engine.begin() as conn:
+        result = packages.refer_confirmed(conn, actor=who.actor, platform=platform)
+        built = packages.build_packages(conn, actor=who.actor, platform=platform)
+    return _page(request, "_referred.html", who, result=result, built=built, platform=platform)
+
+
+def referral_of(conn, platform: str, post_id: str) -> dict | None:
+    """The referral item made from a post, with its package, if it was referred."""
+    from marsad.store.tables_review import referral_items, referrals
+    row = conn.execute(select(referral_items.c.id, referral_items.c.referral_id, referral_items.c.url,
+                              referrals.c.status, referrals.c.sent_at)
+                       .outerjoin(referrals, referrals.c.id == referral_items.c.referral_id)
+                       .where(referral_items.c.post_platform == platform, referral_items.c.post_id == post_id)
+                       .order_by(referral_items.c.id).limit(1)).first()
+    return dict(row._mapping) if row else None
+
+
 @router.get("/posts/{platform}/{post_id:path}")
 def post_page(request: Request, platform: str, post_id: str,
               who: Principal = Depends(require("viewer"))) -> HTMLResponse:
     engine = request.app.state.engine
     with engine.connect() as conn:
         post = queries.post_detail(conn, platform, post_id)
+        referral = referral_of(conn, platform, post_id)
     nets = []
     if post["author_id"]:
         nets = [n for n in networks.all_networks(engine, request.app.state.networks_cache)
                 if post["author_id"] in n["accounts"]]
-    return _page(request, "post.html", who, post=post, nets=nets)
+    return _page(request, "post.html", who, post=post, nets=nets, referral=referral)
 
 
 @router.get("/networks")

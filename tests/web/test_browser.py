@@ -95,6 +95,20 @@ def test_review_flow(page, site):
         assert [(r["decision"], r["actor"]) for r in rows] == [("harm", f"user:{site.users['analyst']}")]
         assert audit.verify(conn) == (True, None)
 
+    # The confirmed post is referred to its platform from its page (marsad.refer packages).
+    page.goto(site.url + "/posts/telegram/tg-201")
+    page.locator("#referral button").click()
+    expect(page.locator("#referral .referred")).to_contain_text("Package #")
+    shot(page, "4a-referred")
+    from marsad.store.tables_review import referral_items
+    with connect(site.db).connect() as conn:
+        items = conn.execute(referral_items.select().where(referral_items.c.post_id == "tg-201")).all()
+        assert [(i.platform, i.url, i.category) for i in items] == [
+            ("telegram", "https://t.me/rihla_amina_demo/201", "migrant_smuggling")]
+        assert audit.verify(conn) == (True, None)
+    page.reload()
+    expect(page.locator("#referral")).to_contain_text("Referred to telegram")
+
     # Post page, then its network drawn with cytoscape.
     page.goto(site.url + "/posts/facebook/fb-101")
     assert page.locator("bdi[dir=ltr]", has_text="+218912345678").count() >= 1
