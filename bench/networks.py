@@ -10,7 +10,9 @@ positive when both are in one network) and the adjusted Rand index over every ac
 the files (an account in no network is its own cluster). The default rules are the
 headline; the other rows change one rule each, to show what each rule is for. The "gold
 entities" row links the files' own entities instead of ours: the linker's accuracy without
-extraction errors.
+extraction errors. The dev set has no hub identifier, so the "hub stress" rows add a
+national hotline to 120 benign singleton accounts' posts, a UNHCR page to 40 and a local
+helpline to 20, and link with and without rarity weighting.
 
 Scale. A corpus of N posts / N/5 accounts with planted networks is generated as identifier
 sightings directly (phones, handles, wallets, links, image and text clusters, each an
@@ -98,12 +100,32 @@ def dev(out: dict) -> None:
     found = [f for chunk in batched(posts, 500) for f in engine.predict(chunk)]
     t_classify = time.perf_counter() - t
 
-    def run(rules: LinkRules, gold_entities: bool = False) -> tuple[dict, float]:
+    # Hub stress: the dev set has no hub identifier, so one variant adds a national hotline
+    # to 120 benign posts of different singleton accounts, a UNHCR page to 40 and a local
+    # helpline to 20 (as awareness and news pages quote them), keeping everything else.
+    members = {a for g in gold for a in g}
+    rng = np.random.default_rng(11)
+    benign = [i for i, (p, f) in enumerate(zip(posts, found)) if f.label == "benign" and p.author_id not in members]
+    by_author = {}
+    for i in rng.permutation(benign).tolist():
+        by_author.setdefault(posts[i].author_id, i)
+    chosen = list(by_author.values())
+    hubs = {i: [] for i in chosen[:120]}
+    for i in chosen[:120]:
+        hubs[i].append(("phones", "+33199001122"))
+    for i in chosen[120:160]:
+        hubs.setdefault(i, []).append(("urls", "https://www.unhcr.org/help/country"))
+    for i in chosen[160:180]:
+        hubs.setdefault(i, []).append(("phones", "+218214440000"))
+
+    def run(rules: LinkRules, gold_entities: bool = False, stress: bool = False) -> tuple[dict, float]:
         t0 = time.perf_counter()
         corpus = Corpus(rules)
-        for p, f in zip(posts, found):
-            if gold_entities:
-                ents = dict(p.raw.get("entities") or {})
+        for n, (p, f) in enumerate(zip(posts, found)):
+            if gold_entities or (stress and n in hubs):
+                ents = {k: list(v) for k, v in (p.raw.get("entities") if gold_entities else f.entities).items()}
+                for key, value in hubs.get(n, ()) if stress else ():
+                    ents.setdefault(key, []).append(value)
                 f = type(f)(**{**{k: getattr(f, k) for k in f.__dataclass_fields__}, "entities": ents})
             add_classified(corpus, p, f)
         res = link_corpus(corpus)
@@ -124,10 +146,12 @@ def dev(out: dict) -> None:
                                                                               hub_accounts=10**9), False),
         ("rare_accounts 5", LinkRules.load(rare_accounts=5), False),
         ("no own handles", LinkRules.load(own_handles=False), False),
+        ("hub stress: default rules", default, "stress"),
+        ("hub stress: no rarity weighting", LinkRules.load(rare_accounts=10**9, hub_accounts=10**9), "stress"),
     ]
     rows = []
-    for name, rules, gold_ents in variants:
-        r, secs = run(rules, gold_ents)
+    for name, rules, mode in variants:
+        r, secs = run(rules, gold_entities=mode is True, stress=mode == "stress")
         rows.append({"variant": name, **r, "link_seconds": round(secs, 3)})
         print(f"{name:55s} P={r['precision']:.4f} R={r['recall']:.4f} F1={r['f1']:.4f} ARI={r['ari']:.4f}",
               file=sys.stderr)
