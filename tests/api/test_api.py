@@ -188,3 +188,14 @@ def test_security_headers(site):
     r = httpx.get(site.url + "/healthz")
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-frame-options"] == "DENY"
+
+
+def test_tips_enter_the_queue(site):
+    r = httpx.post(site.url + "/api/tips", json={"text": "A page offers seats on a boat next week, see link",
+                                                 "url": "https://www.facebook.com/some.page.demo/posts/9"})
+    assert r.status_code == 201, r.text
+    with client(site, "analyst") as c:
+        items = c.get("/api/queue", params={"limit": 500}).json()["items"]
+    tipped = [i for i in items if i["tip_id"] is not None]
+    assert len(tipped) == 1 and tipped[0]["platform"] == "facebook" and tipped[0]["status"] == "new"
+    assert "contact" not in tipped[0]
