@@ -109,24 +109,29 @@ def digest(lines: Iterable[str]) -> str:
 
 
 # ---- sealing ---------------------------------------------------------------------------
-def _unsealed(conn: Connection, limit: int):
-    return conn.execute(
-        select(posts).outerjoin(evidence, and_(evidence.c.platform == posts.c.platform,
-                                               evidence.c.post_id == posts.c.id))
-        .where(evidence.c.id.is_(None)).order_by(posts.c.ingested_at, posts.c.platform, posts.c.id)
-        .limit(limit)).all()
-
-
 def seal(engine: Engine, *, actor: str, batch: int = SEAL_BATCH) -> dict:
-    """Seal every stored post not yet sealed; one audit entry per ``batch`` posts."""
-    sealed, seals = 0, []
+    """Seal every stored post not yet sealed; one audit entry per ``batch`` new posts.
+
+    One pass over the posts in primary-key order (keyset paging, so each step is an index
+    range scan however large the store), skipping what is already sealed."""
+    sealed, seals, last = 0, [], None
     while True:
         with engine.begin() as conn:
-            rows = _unsealed(conn, batch)
+            query = (select(posts, evidence.c.id.label("sealed_as"))
+                     .outerjoin(evidence, and_(evidence.c.platform == posts.c.platform,
+                                               evidence.c.post_id == posts.c.id))
+                     .order_by(posts.c.platform, posts.c.id).limit(batch))
+            if last is not None:
+                query = query.where(tuple_(posts.c.platform, posts.c.id) > last)
+            rows = conn.execute(query).all()
             if not rows:
                 break
+            last = (rows[-1].platform, rows[-1].id)
+            new = [r for r in rows if r.sealed_as is None]
+            if not new:
+                continue
             evs = []
-            for r in rows:
+            for r in new:
                 rec = item_record(r)
                 evs.append({"platform": r.platform, "post_id": r.id, "sha256": r.sha256,
                             "content_sha256": sha256_text(audit.canonical(rec)),
