@@ -58,8 +58,8 @@ def server():
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = connect(f"sqlite:///{tmp_path / 'm.db'}")
+def engine(store_url):
+    engine = connect(store_url)
     metadata.create_all(engine)
     return engine
 

@@ -20,8 +20,8 @@ from marsad.store.tables_review import tips as tips_table
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = connect(f"sqlite:///{tmp_path / 'm.db'}")
+def engine(store_url):
+    engine = connect(store_url)
     metadata.create_all(engine)
     return engine
 
