@@ -351,6 +351,74 @@ def scale_child(n_posts: int, variant: str = "") -> dict:
             "planted_ari": sc["ari"]}
 
 
+def store_child(n_posts: int) -> dict:
+    """The whole ``marsad networks --db`` path on an SQLite store of ``n_posts`` posts: posts,
+    findings and identifier rows written through the store's writer (synthetic texts and
+    entities, no classifier), then ``link_store`` timed: the streaming read, near-duplicate
+    texts of the harmful posts, linking and summaries."""
+    import tempfile
+
+    from marsad.link import link_store
+    from marsad.model import Finding, Post
+    from marsad.store import writer
+    from marsad.store.db import connect
+
+    rng = np.random.default_rng(5)
+    vocab = [f"w{i}" for i in range(4000)]
+    n_acc = n_posts // 5
+    net_of = np.full(n_acc, -1)
+    start, k = 0, 0
+    while start < int(0.08 * n_acc):
+        size = int(rng.choice([2, 3, 3, 4, 4, 5, 6, 8, 12]))
+        net_of[start:start + size] = k
+        start, k = start + size, k + 1
+    owner = rng.integers(0, n_acc, n_posts)
+    db = Path(tempfile.mkdtemp()) / "bench.db"
+    engine = connect(f"sqlite:///{db}")
+    t0 = time.perf_counter()
+    batch = []
+    for i in range(n_posts):
+        a = int(owner[i])
+        net = int(net_of[a])
+        harmful = net >= 0 or rng.random() < 0.3
+        phone = f"+2189{net:08d}" if net >= 0 else f"+1{a:010d}"
+        words = " ".join(rng.choice(vocab, 12).tolist())
+        text = f"trip {words} call {phone}"
+        post = Post(id=f"p{i}", platform="facebook" if a % 2 else "telegram", text=text, author_id=f"a{a}",
+                    created_at=f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}T10:00:00Z", sha256="0" * 64)
+        f = Finding(id=post.id, label="migrant_smuggling" if harmful else "benign", risk=0.9 if harmful else 0.1,
+                    scores={}, lang="en", indicators=(), entities={"phones": [phone], "handles": [], "wallets": [],
+                                                                   "prices": [], "places": [], "urls": []})
+        batch.append((post, f))
+        if len(batch) == 5000 or i == n_posts - 1:
+            with engine.begin() as conn:
+                writer.insert_posts(conn, [p for p, _ in batch])
+                writer.upsert_accounts(conn, [p for p, _ in batch])
+                writer.upsert_findings(conn, batch, "bench")
+            batch = []
+    t_fill = time.perf_counter() - t0
+    rss_before = _rss_mb()
+    t0 = time.perf_counter()
+    res = link_store(engine)
+    t_link = time.perf_counter() - t0
+    return {"posts": n_posts, "accounts": len(res.corpus.accounts), "fill_seconds": round(t_fill, 1),
+            "link_store_seconds": round(t_link, 2), "networks": len(res.networks),
+            "text_pairs": len(res.corpus.text_pairs), "rss_before_link_mb": round(rss_before, 1),
+            "peak_rss_mb": round(_peak_rss_mb(), 1), "db_mb": round(db.stat().st_size / 2**20, 1)}
+
+
+def store_scale(out: dict, sizes: list[int]) -> None:
+    rows = []
+    for n in sizes:
+        r = subprocess.run([sys.executable, __file__, "--store-child", str(n)], capture_output=True, text=True)
+        if r.returncode:
+            raise SystemExit(r.stderr)
+        rows.append(json.loads(r.stdout.strip().splitlines()[-1]))
+        print(f"store {n:>9,} posts: link_store {rows[-1]['link_store_seconds']} s, "
+              f"peak RSS {rows[-1]['peak_rss_mb']} MB", file=sys.stderr)
+    out["store"] = rows
+
+
 def scale(out: dict, sizes: list[int]) -> None:
     rows = []
     for n, variant in [(n, "") for n in sizes] + [(sizes[0], "no-rarity")]:
@@ -408,6 +476,18 @@ def write_md(out: dict) -> str:
                      f"{st['components_leiden']} / {st['networks_evidence_rank']} | {r['rss_before_link_mb']} MB | "
                      f"{r['peak_rss_mb']} MB | {r['planted_f1']} | {r['planted_ari']} |")
         L.append("")
+    st = out.get("store")
+    if st:
+        L += ["## The whole `marsad networks --db` path on SQLite", "",
+              "Posts, findings and identifier rows written through the store's writer (synthetic texts, "
+              "one phone a post, ~30% of posts harmful so their texts go through MinHash); then "
+              "`link_store` timed: streaming read, near-duplicate texts, linking, summaries.", "",
+              "| posts | accounts | store fill s | link_store s | networks | RSS before | peak RSS | db size |",
+              "|---|---|---|---|---|---|---|---|"]
+        for r in st:
+            L.append(f"| {r['posts']:,} | {r['accounts']:,} | {r['fill_seconds']} | **{r['link_store_seconds']}** | "
+                     f"{r['networks']:,} | {r['rss_before_link_mb']} MB | {r['peak_rss_mb']} MB | {r['db_mb']} MB |")
+        L.append("")
     return "\n".join(L)
 
 
@@ -418,7 +498,12 @@ def main() -> None:
     ap.add_argument("--skip-scale", action="store_true")
     ap.add_argument("--scale-child", type=int)
     ap.add_argument("--variant", default="")
+    ap.add_argument("--store-sizes", default="", help="also time `networks --db` on SQLite stores of these sizes")
+    ap.add_argument("--store-child", type=int)
     args = ap.parse_args()
+    if args.store_child:
+        print(json.dumps(store_child(args.store_child)))
+        return
     if args.scale_child:
         print(json.dumps(scale_child(args.scale_child, args.variant)))
         return
@@ -427,6 +512,8 @@ def main() -> None:
         dev(out)
     if not args.skip_scale:
         scale(out, [int(x) for x in args.sizes.split(",")])
+    if args.store_sizes:
+        store_scale(out, [int(x) for x in args.store_sizes.split(",")])
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / "networks.json"
     old = json.loads(path.read_text()) if path.exists() else {}

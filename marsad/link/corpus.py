@@ -24,6 +24,7 @@ from marsad.link.rules import LinkRules, default_rules, entity_identifiers
 
 CONTACT_KINDS = ("phone", "handle", "wallet", "url", "public_url")
 _HANDLE = re.compile(r"^@?([a-z0-9_][a-z0-9_.]{1,31})$")
+_NUMBER = re.compile(r"^\+\d[\d \-().]{6,20}$")
 
 
 @dataclass(slots=True)
@@ -103,9 +104,8 @@ class Corpus:
         self.account_index: dict[tuple[str, str], int] = {}
         self.idents = Identifiers()
         self.s_acc, self.s_ident, self.s_post = array("i"), array("i"), array("i")
-        self.post_keys: list[str] = []          # posts that carry an identifier or text
+        self.post_keys: list[str] = []          # posts that carry an identifier or linkable text
         self.post_acc = array("i")              # their accounts
-        self._own: list[tuple[int, int]] = []   # (account, identifier) of author handles
         self._texts: list[str] = []
         self._text_posts: list[int] = []        # post_keys index of each pending text
         self._sigs: list[np.ndarray] = []
@@ -141,8 +141,10 @@ class Corpus:
         entities = entities or {}
         self.accounts[a].add(label, risk, epoch(created_at), routes, entities.get("prices"), entities.get("places"))
         idents = identifiers if identifiers is not None else entity_identifiers(entities, self.rules)
+        # Text links only between posts flagged harmful (rules.yaml): benign copies are news.
+        use_text = bool(text) and (not self.rules.text_harmful_only or (label is not None and label != "benign"))
         post = -1
-        if idents or text:
+        if idents or use_text:
             post = len(self.post_keys)
             self.post_keys.append(f"{platform}:{post_id}")
             self.post_acc.append(a)
@@ -150,7 +152,7 @@ class Corpus:
             self.s_acc.append(a)
             self.s_ident.append(self.idents.add(kind, value))
             self.s_post.append(post)
-        if text and (not self.rules.text_harmful_only or (label is not None and label != "benign")):
+        if use_text:
             self._texts.append(text)
             self._text_posts.append(post)
             if len(self._texts) >= 2048:
@@ -178,6 +180,7 @@ class Corpus:
         self.finished = True
         if self.rules.own_handles:
             self._add_own_handles()
+        self._add_own_numbers()
         if self._pdq:
             from marsad.detect.media import near_duplicate_pairs
             self.add_pdq_pairs(near_duplicate_pairs(self._pdq))
@@ -208,6 +211,20 @@ class Corpus:
                 self.s_acc.append(accs[0])
                 self.s_ident.append(self.idents.add("handle", handle))
                 self.s_post.append(-1)
+
+    def _add_own_numbers(self) -> None:
+        """A WhatsApp account *is* its phone number: an author id written as an international
+        number is that account's phone, so a post elsewhere quoting it links to it."""
+        from marsad.detect.entities.phones import valid_international
+        for i, acc in enumerate(self.accounts):
+            for name in (acc.author_id, acc.handle or ""):
+                if _NUMBER.match(name):
+                    hit = valid_international(re.sub(r"\D", "", name))
+                    if hit:
+                        self.s_acc.append(i)
+                        self.s_ident.append(self.idents.add("phone", hit[0]))
+                        self.s_post.append(-1)
+                        break
 
     def _add_text_clusters(self) -> None:
         if not self._sigs:

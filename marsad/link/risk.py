@@ -15,7 +15,8 @@ fronts for a harmful one. The factors are in ``RISK_WEIGHTS``.
 
 "More like this" (``similar_accounts``) ranks other accounts by how *linked* they are to a
 confirmed one (shared identifiers by weight, same network) and how *alike* (the same ad
-templates by MinHash, the same places, routes, currencies and harm labels).
+templates by MinHash over the texts kept for linking, i.e. its harmful posts; the same
+places, routes, currencies and harm labels).
 """
 from __future__ import annotations
 

@@ -144,3 +144,11 @@ def test_large_component_joined_by_one_bridge_is_split_into_communities():
     assert res.networks[0]["component"] == res.networks[1]["component"]
     assert groups(linked(posts, rare_accounts=100, hub_accounts=200, split_above=1000)) == [
         sorted([f"a{i}" for i in range(60)] + [f"b{i}" for i in range(60)])]
+
+
+def test_whatsapp_account_is_its_number():
+    corpus = Corpus()
+    corpus.add_post("whatsapp", "w1", "+218 94 555 0404", label="migrant_smuggling", risk=0.9)
+    corpus.add_post("facebook", "f1", "page", label="migrant_smuggling", risk=0.9,
+                    identifiers=[("phone", "+218945550404")])
+    assert groups(link_corpus(corpus)) == [["+218 94 555 0404", "page"]]
