@@ -26,7 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marsad import __version__
-from marsad.api.auth import Sessions, public
+from marsad.api.auth import LoginThrottle, Sessions, public
 from marsad.errors import InputError, MarsadError
 
 ROUTERS = (
@@ -179,6 +179,7 @@ def create_app(db: str | None = None, *, secret: str | None = None, max_body: in
     app.state.engine, app.state.db_url = engine, db
     app.state.sessions = Sessions(secret)
     app.state.networks_cache = {}
+    app.state.login_throttle = LoginThrottle()
     env = Environment(loader=FileSystemLoader(str(STATIC.parent / "templates")),
                       autoescape=select_autoescape(default=True, default_for_string=True))
     app.state.templates = Jinja2Templates(env=env)

@@ -31,7 +31,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
@@ -266,11 +267,17 @@ async def authenticate(request: Request) -> Principal | None:
     return principal
 
 
+# Declares the key scheme in the OpenAPI document (so /docs has an "Authorize" button); the
+# header itself is read by ``authenticate``, which also accepts X-API-Key and the session.
+_bearer_scheme = HTTPBearer(auto_error=False, scheme_name="API key",
+                            description="`marsad keys create --role ROLE` prints a key")
+
+
 def require(role: str):
     """A FastAPI dependency admitting callers of ``role`` or above; returns the Principal."""
     check_role(role)
 
-    async def dependency(request: Request) -> Principal:
+    async def dependency(request: Request, _key=Depends(_bearer_scheme)) -> Principal:
         principal = await authenticate(request)
         if principal is None:
             raise Unauthorized("log in or send an API key (Authorization: Bearer ...)")
@@ -319,3 +326,45 @@ def route_access(route) -> str | None:
             return "public"
         stack.extend(dep.dependencies)
     return None
+
+
+class TooManyAttempts(MarsadError):
+    exit_code = 5
+    http_status = 429
+
+
+class LoginThrottle:
+    """At most ``limit`` failed logins per client address and per user name in ``window``
+    seconds (kept in memory, bounded): scrypt makes each guess slow, this makes many
+    guesses impossible. A success does not reset the count for the address."""
+
+    def __init__(self, limit: int = 10, window: float = 300.0, max_keys: int = 10000):
+        import collections
+        import threading
+        self.limit, self.window, self.max_keys = limit, window, max_keys
+        self._fails: "collections.OrderedDict[str, list[float]]" = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> list[float]:
+        times = [t for t in self._fails.get(key, ()) if now - t < self.window]
+        if times:
+            self._fails[key] = times
+            self._fails.move_to_end(key)
+        else:
+            self._fails.pop(key, None)
+        return times
+
+    def check(self, *keys: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if any(len(self._recent(k, now)) >= self.limit for k in keys):
+                raise TooManyAttempts("too many failed logins; wait a few minutes")
+
+    def failed(self, *keys: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for k in keys:
+                self._fails.setdefault(k, []).append(now)
+                self._fails.move_to_end(k)
+            while len(self._fails) > self.max_keys:
+                self._fails.popitem(last=False)

@@ -53,9 +53,13 @@ def login_form(request: Request, next: str = "/") -> HTMLResponse:
 @router.post("/login", dependencies=[Depends(public("the login form"))])
 def login_submit(request: Request, name: str = Form(..., max_length=255),
                  password: str = Form(..., max_length=1024), next: str = Form("/")) -> Response:
+    throttle = request.app.state.login_throttle
+    keys = (f"ip:{request.client.host if request.client else '?'}", f"user:{name}")
+    throttle.check(*keys)
     with request.app.state.engine.connect() as conn:
         user = auth.login(conn, name, password)
     if user is None:
+        throttle.failed(*keys)
         response = _page(request, "login.html", None, next=_safe_next(next), failed=True)
         response.status_code = 401
         return response

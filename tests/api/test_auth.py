@@ -117,3 +117,16 @@ def test_docs_and_openapi_are_served_offline(site):
 def test_oversized_token_is_refused_without_lookup(engine):
     with engine.connect() as conn:
         assert auth.key_principal(conn, "mk_" + "a" * 5000) is None
+
+
+def test_failed_logins_are_throttled(tmp_path):
+    from tests.api.server import site as make_site
+    with make_site(f"sqlite:///{tmp_path / 'th.db'}", tmp_path) as s:
+        s.app.state.login_throttle.limit = 3
+        with httpx.Client(base_url=s.url, timeout=30) as c:
+            for _ in range(3):
+                assert c.post("/login", data={"name": s.users["viewer"], "password": "guess guess"}).status_code == 401
+            r = c.post("/login", data={"name": s.users["viewer"], "password": PASSWORD},
+                       headers={"accept": "application/json"})
+            assert r.status_code == 429                      # even the right password, for now
+            assert r.json()["error"]["code"] == "too_many_attempts"

@@ -161,3 +161,21 @@ def test_error_shown_in_flash(page, site):
     assert item.locator("form.decide").count() == 1     # the item was not replaced
     shot(page, "8-conflict-flash")
     assert page.dialogs == []
+
+
+def test_dashboard_and_api_docs_render_offline(page, site):
+    page.goto(site.url + "/login")
+    page.fill("input[name=name]", site.users["viewer"])
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(site.url + "/")
+    assert page.locator("#n-posts").inner_text() == "8"
+    assert page.locator("nav a[href='/queue']").count() == 0          # a viewer has no queue
+    shot(page, "0-dashboard")
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(site.url + "/docs")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=20000)      # the vendored bundle ran under the CSP
+    assert all(u.startswith(site.url) for u in requests)              # nothing fetched from elsewhere
+    shot(page, "9-api-docs")
+    assert page.errors == []
