@@ -68,3 +68,16 @@ def test_route_checks_role(site, method, path, role):
             assert r.status_code == 403, (lower, r.status_code, r.text)
         r = c.request(method, url, headers=site.headers(role))
         assert r.status_code not in (401, 403), (role, r.status_code, r.text)
+
+
+def test_docs_list_every_route_with_its_role():
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    documented = set()
+    for line in doc.splitlines():
+        cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0] in ("public", *ROLES):
+            documented.add((cells[1], cells[2], cells[0]))
+    actual = {(m, p, role) for m, p, role in TABLE if p not in ("/openapi.json", "/static")}
+    assert actual - documented == set(), "add these routes to docs/api.md's role table"
+    assert documented - actual == set(), "docs/api.md lists routes the app does not have"
