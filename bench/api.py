@@ -103,6 +103,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=10.0)
     args = ap.parse_args()
     posts = load_posts()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="marsad-bench-api-") as tmp:
         db = f"sqlite:///{tmp}/bench.db"
         env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -143,7 +144,8 @@ def main() -> int:
     result = {"bench": "api", "rate_rps": args.rate, "seconds": args.seconds, "cores": os.cpu_count(),
               "python": platform.python_version(), "posts_from": str(DEV if DEV.exists() else FIXTURE.name),
               "baseline_healthz": health, "classify_one": classify,
-              "classify_minus_baseline_p50_ms": round(classify["p50_ms"] - health["p50_ms"], 2)}
+              "classify_minus_baseline_p50_ms": round(classify["p50_ms"] - health["p50_ms"], 2),
+              "load_average_1min": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)}}
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "api.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     rows = [("GET /healthz (baseline)", health), ("POST /api/classify (one post)", classify)]
@@ -154,7 +156,9 @@ def main() -> int:
     for name, r in rows:
         md.append(f"| {name} | {r['requests']} | {r['ok']} | {sum(r['errors'].values())} | {r['achieved_rps']} | "
                   f"{r['p50_ms']} | {r['p90_ms']} | {r['p99_ms']} | {r['max_ms']} |")
-    md += ["", "Latency is counted from each request's scheduled send time (no coordinated omission). "
+    md += ["", f"Machine load (1-min average) before/after: {result['load_average_1min']['before']} / "
+               f"{result['load_average_1min']['after']} (other work shares these cores; p99 moves with it).",
+           "", "Latency is counted from each request's scheduled send time (no coordinated omission). "
                "Posts: " + result["posts_from"] + ", cycled. `bench/api.py` regenerates this file."]
     (OUT / "api.md").write_text("\n".join(md) + "\n", encoding="utf-8")
     print("\n".join(md))
