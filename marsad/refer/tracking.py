@@ -138,6 +138,12 @@ def import_responses(conn: Connection, data: bytes, *, name: str = "response.csv
                     item_id = int(str(item_id).strip())
                 except ValueError:
                     raise InputError(f"item id {item_id!r} is not a number", field="item_id")
+                if platform:
+                    owner = conn.execute(select(referral_items.c.platform)
+                                         .where(referral_items.c.id == item_id)).scalar()
+                    if owner is not None and owner != platform:
+                        raise InputError(f"item {item_id} was referred to {owner}, not {platform}",
+                                         field="item_id")
             elif url:
                 query = select(referral_items.c.id).where(referral_items.c.url_key == urls.url_key(str(url)))
                 if platform:

@@ -142,3 +142,13 @@ def test_import_csv_json_and_jsonl(engine):
     t = s["total"]
     assert (t["removed"], t["restricted"], t["declined"], t["pending"]) == (1, 1, 1, 1)
     assert t["median_hours_to_removal"] == 6.0
+
+
+def test_import_for_one_platform_refuses_another_platforms_items(engine):
+    ids = _referred(engine, {"facebook": ["https://facebook.com/p/1"], "x": ["https://x.com/a/status/1"]},
+                    {"facebook": "migrant_smuggling", "x": "terrorist_content"})
+    data = f"item_id,outcome\n{ids['x'][0]},removed\n{ids['facebook'][0]},removed\n".encode()
+    with engine.begin() as conn:
+        result = tracking.import_responses(conn, data, name="meta.csv", actor="user:a", platform="facebook")
+    assert result["recorded"] == 1 and result["errors"][0]["line"] == 2
+    assert "referred to x" in result["errors"][0]["error"]
