@@ -33,7 +33,7 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"}
 
 def _page(request: Request, name: str, who: Principal | None, **context) -> HTMLResponse:
     context |= {"who": who, "harms": HARMS, "labels": LABELS, "highlight": highlight, "ltr": ltr,
-                "post_href": post_href}
+                "post_href": post_href, "text_dir": text_dir}
     return request.app.state.templates.TemplateResponse(request, name, context)
 
 
@@ -203,6 +203,15 @@ def _media_for(conn, keys: list[tuple[str, str]]) -> dict:
                           .where(tuple_(media.c.platform, media.c.post_id).in_(keys)).order_by(media.c.media_index)):
         out.setdefault((r.platform, r.post_id), []).append(dict(r._mapping))
     return out
+
+
+RTL_LANGS = {"ar", "fa", "ur", "ps", "ku", "ckb", "he", "yi", "sd", "ug", "dv"}
+
+
+def text_dir(lang: str | None) -> str:
+    """``rtl`` for a post in a right-to-left language, else ``auto`` (the first strong
+    character decides, which a hostile post could game with a leading Latin tag)."""
+    return "rtl" if (lang or "").split("-")[0].lower() in RTL_LANGS else "auto"
 
 
 def post_href(platform: str, post_id: str) -> str:

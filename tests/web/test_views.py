@@ -33,7 +33,7 @@ def test_queue_escapes_hostile_posts(browser_like):
     html = browser_like.get("/queue").text
     assert "<script>alert(" not in html and "onerror=alert(2)>" not in html
     assert "&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;" in html
-    assert 'dir="auto"' in html and '<bdi dir="ltr">+218912345678</bdi>' in html
+    assert 'dir="rtl"' in html and 'dir="auto"' in html and '<bdi dir="ltr">+218912345678</bdi>' in html
     assert "cdn" not in html.lower() and "/static/vendor/htmx.min.js" in html
 
 
