@@ -176,6 +176,15 @@ def with_media_matches(engine, post: Post, finding: Finding) -> Finding:
     from marsad.detect.media import match_post_media
 
     base = Path(post.source).parent if post.source else Path.cwd()
+    # Canonical JSONL paths are relative to their file; platform adapters already prefix the
+    # export folder (relative to where the scan runs). Resolve each to the one that exists.
+    media = []
+    for item in post.media:
+        path = item.get("path")
+        if path and not Path(path).is_absolute() and not (base / path).exists() and Path(path).exists():
+            item = {**item, "path": str(Path(path).resolve())}
+        media.append(item)
+    post = replace(post, media=tuple(media))
     matches = [m for m in match_post_media(engine, post, base) if m.get("category") in finding.scores]
     if not matches:
         return finding

@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from marsad.pipeline import scan
-    from marsad.cli._render import console, progress_bar, print_summary
+    from marsad.cli._render import err_console, progress_bar, print_summary
     from marsad.ingest.csv import parse_mapping
 
     show = not args.no_progress and not args.json and sys.stderr.isatty()
@@ -46,6 +46,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_summary(summary, args.db)
     if summary.bad:
-        console.print(f"[yellow]{summary.bad} bad record(s) quarantined in {summary.quarantine}[/]")
+        err_console.print(f"[yellow]{summary.bad} bad record(s) quarantined in {summary.quarantine}[/]")
         return 2
     return 0

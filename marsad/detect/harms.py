@@ -40,13 +40,14 @@ class HarmModel:
 
     def fit(self, feats: Sequence[list[str]], labels: Sequence[str], sample_weight=None) -> "HarmModel":
         X = self._matrix(feats)
-        clf = LogisticRegression(C=self.C, max_iter=2000, class_weight=self.class_weight)
-        clf.fit(X, np.asarray(labels), sample_weight=sample_weight)
-        self.classes_ = [str(c) for c in clf.classes_]
-        # Keep only the columns any training post used: the model file stays small.
+        # Fit on the columns any training post used (~10% of the hashed space): same model,
+        # ~10x less optimiser work, and the saved model stays small.
         used = np.unique(X.indices)
+        clf = LogisticRegression(C=self.C, max_iter=2000, class_weight=self.class_weight)
+        clf.fit(X[:, used], np.asarray(labels), sample_weight=sample_weight)
+        self.classes_ = [str(c) for c in clf.classes_]
         self.columns_ = used.astype(np.int64)
-        coef, intercept = clf.coef_[:, used], clf.intercept_
+        coef, intercept = clf.coef_, clf.intercept_
         if len(self.classes_) == 2:   # binary LR: one weight row; softmax over [0, w.x + b] is the same
             coef = np.vstack([np.zeros_like(coef), coef])
             intercept = np.array([0.0, intercept[0]])

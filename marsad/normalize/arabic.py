@@ -25,6 +25,8 @@ _LETTERS = str.maketrans({
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
     "ى": "ي", "ی": "ي", "ئ": "ي", "ک": "ك", "ڪ": "ك", "گ": "ك",
     "ة": "ه", "ۀ": "ه", "ە": "ه", "ؤ": "و",
+    # Turkish dotted capital I casefolds to i + combining dot (two tokens); curly apostrophes.
+    "İ": "i", "’": "'", "ʼ": "'",
 })
 # Squeeze letter elongation (واتسااااب, heeelp) to two; never digits (٣٠٠٠ must stay 3000).
 _ELONGATION = re.compile(r"([^\W\d_])\1{2,}")
