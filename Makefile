@@ -20,9 +20,13 @@ system-deps:
 demo: setup
 	@mkdir -p var
 	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(BIN)/marsad hashlist import examples/hashlists/smuggling_imagery.csv --name smuggling_imagery \
+		--category migrant_smuggling --source "marsad sample" --db sqlite:///$(DEMO_DB)
 	$(BIN)/marsad scan examples/sample --db sqlite:///$(DEMO_DB) --quarantine var/demo-quarantine.jsonl
 	$(BIN)/marsad networks --db sqlite:///$(DEMO_DB) --out var/demo-networks.json
-	@echo "store: $(DEMO_DB)  networks: var/demo-networks.json  (try: $(BIN)/marsad serve --db sqlite:///$(DEMO_DB))"
+	$(BIN)/marsad report --db sqlite:///$(DEMO_DB) --from 2025-01-01 --to 2027-01-01 --out var/demo-report.html
+	@echo "store: $(DEMO_DB)  networks: var/demo-networks.json  report: var/demo-report.html"
+	@echo "next: $(BIN)/marsad users add admin --role admin --db sqlite:///$(DEMO_DB) && $(BIN)/marsad serve --db sqlite:///$(DEMO_DB)"
 
 test: setup system-deps
 	$(BIN)/python -m pytest
