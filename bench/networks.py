@@ -518,6 +518,13 @@ def main() -> None:
     path = RESULTS / "networks.json"
     old = json.loads(path.read_text()) if path.exists() else {}
     merged = {**old, **out}
+    for key in ("scale", "store"):   # rows of sizes not re-run this time are kept
+        if key in out and key in old:
+            def ident(r):
+                return (r.get("variant", ""), r["posts"])
+            fresh = {ident(r) for r in out[key]}
+            merged[key] = sorted([r for r in old[key] if ident(r) not in fresh] + out[key],
+                                 key=lambda r: (r.get("variant", "") != "default rules", r["posts"]))
     path.write_text(json.dumps(merged, ensure_ascii=False, indent=1) + "\n")
     (RESULTS / "networks.md").write_text(write_md(merged) + "\n", encoding="utf-8")
     print(write_md(merged))
