@@ -4,7 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-PLATFORMS = ("facebook", "instagram", "x", "tiktok", "telegram", "youtube", "whatsapp", "other")
+# DESIGN.md lists the first eight; snapchat, discord and roblox were added for grooming cases,
+# where conversations move to those apps (a contract change, noted on the issue).
+PLATFORMS = ("facebook", "instagram", "x", "tiktok", "telegram", "youtube", "whatsapp", "other",
+             "snapchat", "discord", "roblox")
 LABELS = ("migrant_smuggling", "document_fraud", "human_trafficking",
           "child_exploitation", "terrorist_content", "benign")
 HARMS = LABELS[:-1]
