@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from marsad.errors import InputError
 from marsad.model import PLATFORMS, Post, RawRecord
@@ -22,7 +23,9 @@ MAX_TEXT = 1_000_000  # characters kept; longer texts are truncated, and that is
 
 def _str_or_none(data: dict, name: str, rec: RawRecord) -> str | None:
     value = data.get(name)
-    if value is None or value == "":
+    if type(value) is str:      # the common case first: this runs ~10 times per post
+        return value or None
+    if value is None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
@@ -32,6 +35,7 @@ def _str_or_none(data: dict, name: str, rec: RawRecord) -> str | None:
     return value
 
 
+@lru_cache(maxsize=8192)   # validation and both store writes parse the same string
 def parse_time(value: str | None) -> datetime | None:
     """ISO-8601 (``Z`` or offset, or naive = UTC) or epoch seconds -> aware UTC datetime."""
     if value is None:
