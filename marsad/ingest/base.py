@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import abc
 import re
+from collections import Counter
 from pathlib import Path
 from typing import ClassVar, Iterator
 
 from marsad.model import BadRecord, RawRecord
 
 SOURCES: dict[str, type["Source"]] = {}
+
+
+class Skips(Counter):
+    """Records read but deliberately not turned into posts (service messages, API errors,
+    channels in a video search), by kind: counted so that nothing disappears unreported."""
 
 
 class Source(abc.ABC):
@@ -27,6 +33,9 @@ class Source(abc.ABC):
     suffixes: ClassVar[tuple[str, ...]] = ()
     #: Auto-detection order: lower goes first (specific formats before generic ones).
     priority: ClassVar[int] = 50
+
+    def __init__(self):
+        self.skipped = Skips()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

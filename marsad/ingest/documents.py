@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from itertools import chain
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -57,11 +56,6 @@ def to_iso(value: Any) -> str | None:
         return epoch_to_iso(text)
     dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return dt.isoformat()
-
-
-class Skips(Counter):
-    """Records read but deliberately not turned into posts (service messages, API errors,
-    channels in a video search), by kind: counted so that nothing disappears unreported."""
 
 
 def json_documents(path: Path) -> Iterator[tuple[int, Any, bytes] | BadRecord]:

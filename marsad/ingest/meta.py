@@ -25,7 +25,7 @@ from typing import Any, Iterator
 
 from marsad.ingest.base import Source
 from marsad.ingest.csv import CsvRows
-from marsad.ingest.documents import Skips, canonical_bytes, head_text, id_str, json_documents, locate, to_iso
+from marsad.ingest.documents import canonical_bytes, head_text, id_str, json_documents, locate, to_iso
 from marsad.model import BadRecord, RawRecord
 
 _JSON_MARKERS = ('"post_owner"', '"post_owner.', '"surface"', '"surface.', '"mcl_url"', '"owner"')
@@ -40,7 +40,7 @@ class MetaSource(Source):
 
     def __init__(self, platform: str | None = None):
         self.platform = platform
-        self.skipped = Skips()
+        super().__init__()
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> bool:

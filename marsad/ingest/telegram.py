@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from marsad.ingest.base import Source
-from marsad.ingest.documents import Skips, epoch_to_iso, head_text, id_str, to_iso
+from marsad.ingest.documents import epoch_to_iso, head_text, id_str, to_iso
 from marsad.model import BadRecord, RawRecord
 
 CHAT_TYPES = ("personal_chat", "bot_chat", "private_group", "private_supergroup", "public_supergroup",
@@ -61,7 +61,7 @@ class TelegramSource(Source):
         #: chat id -> public @username (without @), for t.me links the export does not carry.
         self.usernames = {str(k): v.lstrip("@") for k, v in (usernames or {}).items()}
         self.read_size = read_size
-        self.skipped = Skips()
+        super().__init__()
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> bool:

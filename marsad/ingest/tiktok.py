@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from marsad.ingest.base import Source
-from marsad.ingest.documents import (Skips, canonical_bytes, epoch_to_iso, head_text, id_str,
+from marsad.ingest.documents import (canonical_bytes, epoch_to_iso, head_text, id_str,
                                      json_documents, locate)
 from marsad.model import BadRecord, RawRecord
 
@@ -32,9 +32,6 @@ COMMENT_MAPPED = {"id", "text", "create_time", "video_id", "parent_comment_id"}
 class TikTokSource(Source):
     suffixes = (".json", ".jsonl", ".ndjson")
     priority = 15
-
-    def __init__(self):
-        self.skipped = Skips()
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> bool:

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Iterator
 
 from marsad.ingest.base import Source
-from marsad.ingest.documents import Skips, head_text
+from marsad.ingest.documents import head_text
 from marsad.model import BadRecord, RawRecord
 
 _MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
@@ -64,9 +64,6 @@ EDITED = re.compile(r"\s*<This message was edited>$")
 class WhatsAppSource(Source):
     suffixes = (".txt",)
     priority = 40
-
-    def __init__(self):
-        self.skipped = Skips()
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> bool:

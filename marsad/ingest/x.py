@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from marsad.ingest.base import Source
-from marsad.ingest.documents import (Skips, canonical_bytes, dig, head_text, id_str, json_documents, locate,
+from marsad.ingest.documents import (canonical_bytes, dig, head_text, id_str, json_documents, locate,
                                      to_iso)
 from marsad.model import BadRecord, RawRecord
 
@@ -38,9 +38,6 @@ MAPPED = {"id", "text", "author_id", "created_at", "lang", "conversation_id", "a
 class XSource(Source):
     suffixes = (".json", ".jsonl", ".ndjson")
     priority = 20
-
-    def __init__(self):
-        self.skipped = Skips()
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> bool:

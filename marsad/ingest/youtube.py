@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from marsad.ingest.base import Source
-from marsad.ingest.documents import (Skips, canonical_bytes, dig, head_text, id_str, json_documents,
+from marsad.ingest.documents import (canonical_bytes, dig, head_text, id_str, json_documents,
                                      locate, to_iso)
 from marsad.model import BadRecord, RawRecord
 
@@ -35,9 +35,6 @@ LIST_KINDS = ("youtube#commentThreadListResponse", "youtube#commentListResponse"
 class YouTubeSource(Source):
     suffixes = (".json", ".jsonl", ".ndjson")
     priority = 12
-
-    def __init__(self):
-        self.skipped = Skips()
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> bool:
