@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 from typing import Iterator
 
+import orjson
+
 from marsad.ingest.base import Source
 from marsad.model import BadRecord, RawRecord
 
@@ -26,10 +28,13 @@ class JsonlSource(Source):
                 if not stripped:
                     continue
                 try:
-                    data = json.loads(stripped)
-                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                    yield BadRecord(src, n, None, f"invalid JSON: {exc}", stripped)
-                    continue
+                    data = orjson.loads(stripped)   # ~3x json.loads: parsing is most of ingest
+                except orjson.JSONDecodeError:
+                    try:   # the stdlib accepts what orjson refuses, e.g. lone surrogate escapes
+                        data = json.loads(stripped)
+                    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                        yield BadRecord(src, n, None, f"invalid JSON: {exc}", stripped)
+                        continue
                 if not isinstance(data, dict):
                     yield BadRecord(src, n, None, f"expected a JSON object, got {type(data).__name__}", stripped)
                     continue

@@ -16,8 +16,8 @@ from marsad.normalize.language import detect_language
 
 _ALIASES = {"twitter": "x", "fb": "facebook", "ig": "instagram", "yt": "youtube", "tg": "telegram",
             "wa": "whatsapp", "meta": "facebook", "threads": "instagram"}
-KNOWN = ("id", "platform", "text", "author_id", "author_handle", "created_at", "lang", "url",
-         "conversation_id", "reply_to", "media", "messages", "raw")
+KNOWN = frozenset(("id", "platform", "text", "author_id", "author_handle", "created_at", "lang", "url",
+                   "conversation_id", "reply_to", "media", "messages", "raw"))
 MAX_TEXT = 1_000_000  # characters kept; longer texts are truncated, and that is noted in raw
 
 
@@ -54,8 +54,10 @@ def to_post(rec: RawRecord, *, detect_lang: bool = True) -> Post:
     post_id = _str_or_none(data, "id", rec)
     if not post_id:
         raise InputError("required field is missing or empty", field="id", **where)
-    platform = (_str_or_none(data, "platform", rec) or "").strip().lower()
-    platform = _ALIASES.get(platform, platform)
+    platform = _str_or_none(data, "platform", rec) or ""
+    if platform not in PLATFORMS:
+        platform = platform.strip().lower()
+        platform = _ALIASES.get(platform, platform)
     if not platform:
         raise InputError("required field is missing or empty", field="platform", **where)
     if platform not in PLATFORMS:
@@ -71,14 +73,17 @@ def to_post(rec: RawRecord, *, detect_lang: bool = True) -> Post:
         text = ""
     if not isinstance(text, str):
         raise InputError(f"must be a string, got {type(text).__name__}", field="text", **where)
-    if not isinstance(media, list) or not all(isinstance(m, dict) for m in media):
-        raise InputError("must be a list of objects", field="media", **where)
-    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
-        raise InputError("must be a list of objects", field="messages", **where)
+    for name, value in (("media", media), ("messages", messages)):
+        if value and (not isinstance(value, list) or not all(isinstance(m, dict) for m in value)):
+            raise InputError("must be a list of objects", field=name, **where)
     # Lone surrogates (from broken UTF-16 exports) cannot be stored or encoded: replace them.
-    text = text.encode("utf-8", "replace").decode("utf-8")
-    raw = dict(data.get("raw") or {}) if isinstance(data.get("raw"), dict) else {}
-    raw.update({k: v for k, v in data.items() if k not in KNOWN})
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    raw = dict(data["raw"]) if isinstance(data.get("raw"), dict) else {}
+    if not KNOWN.issuperset(data):   # unknown fields are kept verbatim
+        raw.update({k: v for k, v in data.items() if k not in KNOWN})
     if len(text) > MAX_TEXT:
         raw["truncated_from_chars"] = len(text)
         text = text[:MAX_TEXT]

@@ -8,6 +8,7 @@ NOTHING, so two writers racing on the same batch cannot duplicate a row either.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
@@ -38,6 +39,11 @@ def _time(conn: Connection, t: datetime | None):
     """SQLite stores SQLAlchemy DateTimes as naive UTC text; PostgreSQL takes the object."""
     if t is None or conn.dialect.name != "sqlite":
         return t
+    return _sqlite_time(t)
+
+
+@lru_cache(maxsize=8192)   # a post's time is written to posts and to accounts
+def _sqlite_time(t: datetime) -> str:
     # SQLAlchemy's SQLite DateTime storage format; isoformat is 5x faster than strftime.
     return t.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
 
