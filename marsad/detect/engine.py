@@ -18,14 +18,15 @@ import yaml
 
 from marsad.detect.base import Detector
 from marsad.detect.corpus import CORPUS_DIR, corpus_files, fingerprint, read_corpus
-from marsad.detect.features import feature_strings
+from marsad.detect.features import feature_matrix
 from marsad.detect.harms import HarmModel
 from marsad.detect.lexicon import LEXICON_DIR, Lexicon, to_indicators
+from marsad.detect.textbatch import TextBatch
 from marsad.model import ENTITY_KINDS, Finding, Indicator, Post
-from marsad.normalize.arabic import fold
 
 POLICY = Path(__file__).parent / "policy.yaml"
-_CODE = [Path(__file__).parent / n for n in ("features.py", "harms.py", "lexicon.py")]
+_CODE = [Path(__file__).parent / n for n in ("features.py", "harms.py", "lexicon.py", "textbatch.py")]
+BATCH = 1000      # posts analysed together: big enough to amortise numpy calls, small enough for memory
 _LOCK = threading.Lock()
 _CACHE: dict[tuple, "TextEngine"] = {}
 
@@ -78,14 +79,16 @@ class TextEngine(Detector):
 
     # ---- prediction ---------------------------------------------------------------
     def predict(self, posts: Sequence[Post]) -> list[Finding]:
-        analysed = [analyse(self.lexicon, p.text, p.lang) for p in posts]
-        if not analysed:
-            return []
-        probs = self.model.predict_proba([a[2] for a in analysed])
-        return [self._decide(p, a, row) for p, a, row in zip(posts, analysed, probs)]
+        out: list[Finding] = []
+        for i in range(0, len(posts), BATCH):
+            chunk = posts[i:i + BATCH]
+            hits, extractions, X = analyse(self.lexicon, [p.text for p in chunk], [p.lang for p in chunk],
+                                           self.model.n_features)
+            probs = self.model.predict_proba(X)
+            out += [self._decide(p, h, ex, row) for p, h, ex, row in zip(chunk, hits, extractions, probs)]
+        return out
 
-    def _decide(self, post: Post, analysed, row) -> Finding:
-        hits, ex, _ = analysed
+    def _decide(self, post: Post, hits, ex, row) -> Finding:
         scores = {label: float(s) for label, s in zip(self.labels, row)}
         hit_labels = {h.entry.label for h in hits}
         harms = [l for l in self.labels if l != "benign"]
@@ -108,18 +111,20 @@ class TextEngine(Detector):
                        routes=tuple(ex.routes))
 
 
-def analyse(lexicon: Lexicon, text: str, lang: str | None):
-    """(lexicon hits, entity extraction, model features) of one text: the one place both
-    training and prediction compute them, so they cannot drift apart."""
-    folded = fold(text)
-    hits = lexicon.match(folded)
-    ex = _entities(text, lang)
-    flags = tuple(k for k in ENTITY_KINDS if ex.entities.get(k)) + (("routes",) if ex.routes else ())
-    return hits, ex, feature_strings(folded, hits, flags)
+def analyse(lexicon: Lexicon, texts: Sequence[str], langs: Sequence[str | None], n_features: int):
+    """(lexicon hits, entity extractions, feature matrix) of a batch of texts: the one place
+    both training and prediction compute them, so they cannot drift apart."""
+    tb = TextBatch(list(texts))
+    hits = lexicon.match_batch(tb)
+    extractions = [_entities(t, lang) for t, lang in zip(texts, langs)]
+    flags = [tuple(k for k in ENTITY_KINDS if ex.entities.get(k)) + (("routes",) if ex.routes else ())
+             for ex in extractions]
+    return hits, extractions, feature_matrix(tb, hits, flags, n_features)
 
 
 def train(rows: Iterable[dict], lexicon: Lexicon, **params) -> HarmModel:
     """Fit the harm model on corpus rows (text, label)."""
     rows = list(rows)
-    feats = [analyse(lexicon, r["text"], r.get("lang"))[2] for r in rows]
-    return HarmModel(**params).fit(feats, [r["label"] for r in rows])
+    model = HarmModel(**params)
+    _, _, X = analyse(lexicon, [r["text"] for r in rows], [r.get("lang") for r in rows], model.n_features)
+    return model.fit(X, [r["label"] for r in rows])

@@ -1,34 +1,57 @@
-"""Post -> feature strings for the harm model (hashed later by scikit-learn's FeatureHasher).
+"""Posts -> the harm model's feature matrix (rows = posts, hashed columns).
 
 Why these features: word unigrams/bigrams of the folded, clitic-stripped text carry the
 vocabulary; character 4-grams inside words carry morphology and spelling variants across
 dialects and scripts (ي/ى, Arabizi 3/7/9) without a tokenizer per language; lexicon hits and
 entity-presence flags let the model learn how much an "ad with a phone and a price" means
 in context — on its own it means nothing (spam ads have both).
+
+Text features are hashed by ``TextBatch`` (stable 64-bit hashes, a whole batch at once); the
+few named features (``x:<label>:<indicator>``, ``xl:<label>``, ``e:<entity kind>``, ``empty``)
+are hashed with CRC-32 so that every process agrees. A row is a bag of feature occurrences
+scaled by 1/sqrt(count), so long posts do not shout.
 """
 from __future__ import annotations
 
-from marsad.detect.lexicon import Hit, tokens
+import zlib
+from typing import Sequence
 
-MAX_TOKENS = 400   # a 1 MB post is judged on its beginning; the rest adds cost, not signal
+import numpy as np
+from scipy import sparse
+
+from marsad.detect.lexicon import Hit
+from marsad.detect.textbatch import TextBatch
 
 
-def feature_strings(folded: str, hits: list[Hit], entity_flags: tuple[str, ...] = ()) -> list[str]:
-    toks = tokens(folded)[:MAX_TOKENS]
-    feats = ["w:" + t for t in toks]
-    feats += ["b:" + a + "_" + b for a, b in zip(toks, toks[1:])]
-    for t in toks:
-        if len(t) > 3:
-            p = "<" + t + ">"
-            feats += ["c:" + p[i:i + 4] for i in range(len(p) - 3)]
-    seen = set()
+def named_features(hits: list[Hit], entity_flags: Sequence[str], has_tokens: bool) -> list[str]:
+    feats: list[str] = []
     for h in hits:
         e = h.entry
         for f in ("x:" + e.label + ":" + e.name, "xl:" + e.label):
-            if f not in seen:
-                seen.add(f)
+            if f not in feats:
                 feats.append(f)
     feats += ["e:" + f for f in entity_flags]
-    if not toks:
+    if not has_tokens:
         feats.append("empty")
     return feats
+
+
+def feature_matrix(tb: TextBatch, hits: Sequence[list[Hit]], entity_flags: Sequence[Sequence[str]],
+                   n_features: int) -> sparse.csr_matrix:
+    """The (posts x n_features) matrix of a batch; ``n_features`` is a power of two."""
+    rows, hashes = tb.features()
+    mask = np.uint64(n_features - 1)
+    cols = (hashes & mask).astype(np.int64)
+    has_tokens = np.bincount(tb.tok_post, minlength=tb.n) > 0 if tb.n else np.zeros(0, bool)
+    extra_r, extra_c = [], []
+    for p in range(tb.n):
+        for f in named_features(hits[p], entity_flags[p], bool(has_tokens[p])):
+            extra_r.append(p)
+            extra_c.append(zlib.crc32(f.encode()) & (n_features - 1))
+    rows = np.concatenate((rows, np.asarray(extra_r, dtype=np.int64)))
+    cols = np.concatenate((cols, np.asarray(extra_c, dtype=np.int64)))
+    count = np.bincount(rows, minlength=tb.n).astype(np.float32)
+    scale = 1.0 / np.sqrt(np.maximum(count, 1.0))
+    X = sparse.csr_matrix((scale[rows], (rows, cols)), shape=(tb.n, n_features), dtype=np.float32)
+    X.sum_duplicates()
+    return X

@@ -1,17 +1,17 @@
-"""Indicator lexicons: reviewed YAML data, one file per label, matched in O(tokens).
+"""Indicator lexicons: reviewed YAML data, one file per label, matched over a batch at once.
 
 A lexicon file (``lexicons/<label>.yaml``) holds named indicators, each with ``terms``
 (words or phrases in any language, written naturally) and/or ``patterns`` (regexes over the
 folded text), a ``weight`` and optional ``langs``. Analysts extend these files without
 touching code; the label set of the engine is the set of files plus the training corpus.
 
-Why a token index and not one big regex: thousands of phrases in a dozen languages as a
-regex alternation cost ~1 ms a post; looking up 1- to 4-token windows of the folded text in
-a dict costs a few µs. Arabic proclitics (و ب ل ف ك and the article) are stripped on both
-sides, so ``والحراقة`` matches the term ``حراقة``.
-Spans are reported on the ORIGINAL text: a hit's folded phrase is located there with a
-forgiving regex (letter variants, optional diacritics/tatweel/invisibles, elongation), built
-only for posts that hit, so the hot path stays cheap.
+Terms are folded and tokenised exactly like posts (``TextBatch``, so they cannot drift
+apart), and a term of k tokens is looked up as a hash among the batch's k-token windows:
+one sorted-array membership test per k for the whole batch instead of a dict lookup per
+window and post. Arabic proclitics (و ب ل ف ك and the article) are stripped on both sides,
+so ``والحراقة`` matches the term ``حراقة``. Patterns run through ``prefilter.PatternSet``.
+Spans are reported on the ORIGINAL text through the batch's offset map; a text that had to
+be NFC-normalised first falls back to locating the folded phrase with a forgiving regex.
 """
 from __future__ import annotations
 
@@ -21,24 +21,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import yaml
 
+from marsad.detect.prefilter import PatternSet
+from marsad.detect.textbatch import MAX_NGRAM, TextBatch
 from marsad.errors import InputError
 from marsad.model import Indicator
-from marsad.normalize.arabic import fold
 
 LEXICON_DIR = Path(__file__).parent / "lexicons"
-MAX_NGRAM = 4
-TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
-_PROCLITIC = re.compile(r"^(?:وال|بال|فال|كال|لل|ال|و|ب|ف|ل)(?=[\u0600-\u06ff]{3,})")
 
 
-def strip_clitics(token: str) -> str:
-    return _PROCLITIC.sub("", token, count=1)
-
-
-def tokens(folded: str) -> list[str]:
-    return [strip_clitics(t) for t in TOKEN.findall(folded)]
+def tokens(text: str) -> list[str]:
+    """The folded, clitic-stripped tokens of ``text``, as the lexicon and the model see them."""
+    tb = TextBatch([text])
+    return [tb.token_text(i) for i in range(len(tb.tok_start))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +49,12 @@ class Entry:
 @dataclass(frozen=True, slots=True)
 class Hit:
     entry: Entry
-    folded: str      # the folded text that matched
+    folded: str                          # the folded text that matched
+    span: tuple[int, int] | None = None  # on the original text, when known exactly
 
 
 class Lexicon:
-    """All indicator files of a folder, compiled into a phrase index and a pattern list."""
+    """All indicator files of a folder, compiled into hashed phrase tables and a pattern set."""
 
     def __init__(self, folder: Path = LEXICON_DIR):
         self.folder = Path(folder)
@@ -64,8 +62,11 @@ class Lexicon:
         self.patterns: list[tuple[re.Pattern, Entry]] = []
         self.labels: list[str] = []
         self.entries: list[Entry] = []
+        self._terms: list[tuple[str, Entry]] = []
         for path in sorted(self.folder.glob("*.yaml")):
             self._load(path)
+        self._index_terms()
+        self._patterns: PatternSet | None = None
 
     def _load(self, path: Path) -> None:
         try:
@@ -80,12 +81,7 @@ class Lexicon:
                 raise InputError("each indicator needs a name", source=str(path), line=i, field="name")
             weight = float(ind.get("weight", 1.0))
             for term in ind.get("terms") or []:
-                key = " ".join(tokens(fold(str(term))))
-                if not key:
-                    continue
-                entry = Entry(label, ind["name"], weight, key)
-                self.index.setdefault(key, []).append(entry)
-                self.entries.append(entry)
+                self._terms.append((str(term), Entry(label, ind["name"], weight, "")))
             for pat in ind.get("patterns") or []:
                 try:
                     rx = re.compile(pat)
@@ -96,26 +92,65 @@ class Lexicon:
                 self.patterns.append((rx, entry))
                 self.entries.append(entry)
 
-    def match(self, folded: str) -> list[Hit]:
-        """Every indicator hit in a folded text (a phrase counts once per post)."""
-        toks = tokens(folded)
-        hits: list[Hit] = []
-        seen: set[str] = set()
-        index = self.index
-        n = len(toks)
-        for i in range(n):
-            for k in range(1, MAX_NGRAM + 1):
-                if i + k > n:
-                    break
-                key = toks[i] if k == 1 else " ".join(toks[i:i + k])
-                entries = index.get(key)
-                if entries and key not in seen:
-                    seen.add(key)
-                    hits.extend(Hit(e, key) for e in entries)
-        for rx, entry in self.patterns:
-            m = rx.search(folded)
-            if m:
-                hits.append(Hit(entry, m.group(0)))
+    def _index_terms(self) -> None:
+        """Key (folded tokens) and k-token hash of every term, by k."""
+        tb = TextBatch([t for t, _ in self._terms])
+        first = np.searchsorted(tb.tok_post, np.arange(tb.n), side="left")
+        count = np.bincount(tb.tok_post, minlength=tb.n) if tb.n else np.zeros(0, np.int64)
+        by_k: dict[int, dict[int, str]] = {k: {} for k in range(1, MAX_NGRAM + 1)}
+        grams = {k: dict(zip(*tb.ngrams(k))) for k in range(1, MAX_NGRAM + 1)}
+        for j, (term, e) in enumerate(self._terms):
+            k = int(count[j])
+            if not 1 <= k <= MAX_NGRAM:
+                continue          # never matchable; the lexicon tests name such terms
+            key = tb.token_text(int(first[j]), k)
+            entry = Entry(e.label, e.name, e.weight, key)
+            self.index.setdefault(key, []).append(entry)
+            self.entries.append(entry)
+            by_k[k][int(grams[k][int(first[j])])] = key
+        self._keys = {k: (np.array(sorted(d), dtype=np.uint64), d) for k, d in by_k.items()}
+
+    @property
+    def pattern_set(self) -> PatternSet:
+        if self._patterns is None:
+            self._patterns = PatternSet([rx for rx, _ in self.patterns])
+        return self._patterns
+
+    def match(self, text: str) -> list[Hit]:
+        """Every indicator hit in one text (folded or not)."""
+        return self.match_batch(TextBatch([text]))[0]
+
+    def match_batch(self, tb: TextBatch) -> list[list[Hit]]:
+        """Every indicator hit of every post of a batch (a phrase counts once per post)."""
+        hits: list[list[Hit]] = [[] for _ in range(tb.n)]
+        found: list[tuple[int, int, int, str]] = []          # (post, first token, k, key)
+        for k, (hashes, keys) in self._keys.items():
+            if not len(hashes):
+                continue
+            first, g = (np.arange(len(tb.tok_hash)), tb.tok_hash) if k == 1 else tb.ngrams(k)
+            where = np.flatnonzero(np.isin(g, hashes))
+            for i in where:
+                key = keys[int(g[i])]
+                t = int(first[i])
+                if tb.token_text(t, k) == key:                # a hash collision never counts
+                    found.append((int(tb.tok_post[t]), t, k, key))
+        found.sort()
+        seen: set[tuple[int, str]] = set()
+        for post, t, k, key in found:
+            if (post, key) in seen:
+                continue
+            seen.add((post, key))
+            span = tb.span(post, int(tb.tok_raw[t]), int(tb.tok_end[t + k - 1])) if tb.exact[post] else None
+            hits[post].extend(Hit(e, key, span) for e in self.index[key])
+        if self.patterns:
+            texts = [tb.folded[tb.fstart[p]:tb.fend[p]] for p in range(tb.n)]
+            for post, matches in enumerate(self.pattern_set.search(texts)):
+                for i, m in matches:
+                    span = None
+                    if tb.exact[post] and m.end() > m.start():
+                        base = int(tb.fstart[post])
+                        span = tb.span(post, base + m.start(), base + m.end())
+                    hits[post].append(Hit(self.patterns[i][1], m.group(0), span))
         return hits
 
 
@@ -153,7 +188,7 @@ def locate(original: str, folded_phrase: str) -> tuple[int, int] | None:
 def to_indicators(original: str, hits: Iterable[Hit], kind: str = "lexicon") -> list[Indicator]:
     out = []
     for h in hits:
-        span = locate(original, h.folded)
+        span = h.span or locate(original, h.folded)
         start, end = span if span else (0, 0)
         out.append(Indicator(h.entry.label, original[start:end] if span else h.folded,
                              start, end, kind, h.entry.weight))

@@ -1,0 +1,133 @@
+"""The array path (TextBatch, PatternSet) must say exactly what the per-text definitions say:
+``fold`` for folding, Python's ``re`` for patterns, and offsets that point into the original."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from marsad.detect.lexicon import Lexicon, tokens
+from marsad.detect.prefilter import PatternSet, superset
+from marsad.detect.textbatch import TextBatch
+from marsad.normalize.arabic import fold
+
+TEXTS = [
+    "رحلة مضمونة من زوارة ٣٠٠٠ يورو!!! واتسااااب",
+    "  Don't PAY before l'arrivée   ",
+    "",
+    "😀😀😀",
+    "ﻻ إله ﷺ Straße",                      # multi-character folds
+    "e\u0301te\u0301 cafe\u0301",            # not NFC: a combining accent after its letter
+    "bad \ud800 surrogate",                  # a lone surrogate from a broken decoder
+    "ال\u0640\u0640حراقة\u200b والحرقة ١٢٣ ۴۵۶ Mixed عربي English",
+    "İstanbul'dan Yunanistan'a geçiş",
+    "\n\t tabs\nand\nlines \u00a0nbsp",
+]
+
+
+def test_folding_matches_fold_text_by_text():
+    tb = TextBatch(TEXTS)
+    for i, t in enumerate(TEXTS):
+        assert tb.post_folded(i) == fold(t), t
+
+
+def test_tokens_and_clitics():
+    assert tokens("والحراقة من زوارة") == ["حراقه", "من", "زواره"]
+    assert tokens("ولد") == ["ولد"]                  # too short to lose its و
+    assert tokens("don't pay, l'arrivée!") == ["don't", "pay", "l'arrivée"]
+    assert tokens("") == [] and tokens("😀") == []
+
+
+def test_offsets_point_into_the_original_text():
+    tb = TextBatch(TEXTS)
+    for t in range(len(tb.tok_start)):
+        p = int(tb.tok_post[t])
+        if not tb.exact[p]:
+            continue
+        s, e = tb.span(p, int(tb.tok_raw[t]), int(tb.tok_end[t]))
+        written = TEXTS[p][s:e]
+        assert tb.token_text(t) in fold(written), (written, tb.token_text(t))
+    assert not tb.exact[5] and tb.exact[0]
+
+
+def test_hashes_do_not_depend_on_the_batch():
+    alone = TextBatch(["حراقة من زوارة"])
+    together = TextBatch(["something else first", "حراقة من زوارة", "and after"])
+    mine = together.tok_hash[together.tok_post == 1]
+    assert np.array_equal(alone.tok_hash, mine)
+    a, b = alone.features(), together.features()
+    assert sorted(a[1].tolist()) == sorted(b[1][b[0] == 1].tolist())
+
+
+def test_ngram_windows_stay_inside_a_post():
+    tb = TextBatch(["one two", "three four five"])
+    first, _ = tb.ngrams(2)
+    assert [tb.token_text(int(i), 2) for i in first] == ["one two", "three four", "four five"]
+
+
+def test_lexicon_spans_are_on_the_original_text():
+    lex = Lexicon()
+    text = "عندنا رحلة مضمونة من زوارة، والدفع بعد الوصول"
+    hits = lex.match(text)
+    assert hits
+    for h in hits:
+        s, e = h.span
+        assert fold(text[s:e]).endswith(h.folded.split(" ")[-1]) or h.entry.phrase.startswith("(")
+
+
+# ---- the pattern prefilter ------------------------------------------------------------------
+
+PATTERNS = [
+    r"\bgame\b.{0,25}\b(?:to|from|into)\s+(?:italy|austria)",
+    r"(?:جواز\w*|باسبور\w*|passports?)\W+(?:\w+\W+){0,4}(?:رخص\w*|اقام\w*|visas?)",
+    r"\d[\d.,]*\s*(?:k|الف)?\s*(?:€|\$|يورو)\s*(?:pp|للشخص)",
+    r"[\U0001F1E6-\U0001F1FF]{2}\s*(?:\u27a1\ufe0f?|→|->)\s*[\U0001F1E6-\U0001F1FF]{2}",
+    r"[^\W_]{3}(?=ab)",
+    r"(\w)\1{3}",                       # a back-reference: the prefilter approximates it
+]
+SAMPLES = [
+    "the game from italy next week", "game to austria", "gamestop to italy",
+    "جواز سفر و اقامه وكمان رخصه", "passport and visa in 3 days", "passports, ids and visas",
+    "3000 يورو للشخص", "2,500€ pp", "4k € pp only", "🇱🇾 ➡️ 🇮🇹", "🇱🇾->🇮🇹", "xyzab", "aaaa", "abcd",
+    "", "nothing here at all", "جوازات الجوازات بلا اقامه",
+]
+
+
+def test_superset_patterns_compile_and_keep_every_match():
+    ps = PatternSet([re.compile(p) for p in PATTERNS])
+    got = ps.search(SAMPLES)
+    for text, found in zip(SAMPLES, got):
+        want = [(i, m.span()) for i, p in enumerate(PATTERNS) if (m := re.search(p, text))]
+        assert [(i, m.span()) for i, m in found] == want, text
+
+
+def test_superset_rewrites_the_escapes_hyperscan_reads_differently():
+    assert superset(r"\bab\b") == "ab"
+    assert superset(r"\U0001F1E6") == r"\x{0001F1E6}"
+    assert "\\x{80}" in superset(r"\w+") and "\\x{80}" in superset(r"[\d.]")
+    assert superset(r"[^\W_]") == r"[\x00-\x{10FFFF}]"
+
+
+def test_shipped_patterns_agree_with_re_on_mixed_text():
+    lex = Lexicon()
+    rxs = [rx for rx, _ in lex.patterns]
+    texts = [fold(t) for t in SAMPLES + TEXTS + [
+        "الدفع بعد الوصول 3000 يورو للشخص", "pay after arrival, kids free", "باقي 3 بلايص",
+        "jobs in dubai, ticket deducted from salary", "عمرها 25 سنه 3000 ريال تنازل"]]
+    for text, found in zip(texts, lex.pattern_set.search(texts)):
+        want = [(i, m.span()) for i, rx in enumerate(rxs) if (m := rx.search(text))]
+        assert [(i, m.span()) for i, m in found] == want, text
+
+
+def test_patterns_hyperscan_rejects_still_run(monkeypatch):
+    ps = PatternSet([re.compile(r"(?<=x)ab")])
+    ps._db, ps.always = None, [0]            # as on a machine without the hyperscan wheel
+    assert [[i for i, _ in f] for f in ps.search(["xab", "ab"])] == [[0], []]
+
+
+@pytest.mark.parametrize("text", ["a" * 1_000_000, "٣" * 10_000, "\u0640" * 5000, "🇱🇾" * 2000])
+def test_big_and_odd_texts(text):
+    tb = TextBatch([text, "after"])
+    assert tb.post_folded(1) == "after"
+    assert len(tb.features()[0]) > 0
