@@ -123,27 +123,44 @@ class Lexicon:
     def match_batch(self, tb: TextBatch) -> list[list[Hit]]:
         """Every indicator hit of every post of a batch (a phrase counts once per post)."""
         hits: list[list[Hit]] = [[] for _ in range(tb.n)]
-        found: list[tuple[int, int, int, str]] = []          # (post, first token, k, key)
+        found: list[tuple[int, int, int]] = []          # (first token, k, hash) of candidate windows
         for k, (hashes, keys) in self._keys.items():
             if not len(hashes):
                 continue
-            first, g = (np.arange(len(tb.tok_hash)), tb.tok_hash) if k == 1 else tb.ngrams(k)
+            first, g = (None, tb.tok_hash) if k == 1 else tb.ngrams(k)
             where = np.flatnonzero(np.isin(g, hashes))
-            for i in where:
-                key = keys[int(g[i])]
-                t = int(first[i])
-                if tb.token_text(t, k) == key:                # a hash collision never counts
-                    found.append((int(tb.tok_post[t]), t, k, key))
+            if len(where):
+                firsts = where if first is None else first[where]
+                found += zip(firsts.tolist(), [k] * len(where), g[where].tolist())
+        if not found:
+            return self._match_patterns(tb, hits)
         found.sort()
+        f, ts, te, tpost = tb.folded, tb.tok_start.tolist(), tb.tok_end.tolist(), tb.tok_post.tolist()
         seen: set[tuple[int, str]] = set()
-        for post, t, k, key in found:
-            if (post, key) in seen:
+        kept: list[tuple[int, int, int, str]] = []
+        for t, k, h in found:
+            key = self._keys[k][1][h]
+            written = f[ts[t]:te[t]] if k == 1 else " ".join(f[ts[j]:te[j]] for j in range(t, t + k))
+            post = tpost[t]
+            if written != key or (post, key) in seen:          # a hash collision never counts
                 continue
             seen.add((post, key))
-            span = tb.span(post, int(tb.tok_raw[t]), int(tb.tok_end[t + k - 1])) if tb.exact[post] else None
-            hits[post].extend(Hit(e, key, span) for e in self.index[key])
+            kept.append((post, t, k, key))
+        if kept:
+            t_arr = np.fromiter((x[1] for x in kept), dtype=np.int64, count=len(kept))
+            k_arr = np.fromiter((x[2] for x in kept), dtype=np.int64, count=len(kept))
+            starts = np.maximum(tb.orig[tb.tok_raw[t_arr]], 0).tolist()
+            ends = (tb.orig[tb.tok_end[t_arr + k_arr - 1] - 1] + 1).tolist()
+            exact = tb.exact.tolist()
+            for (post, _, _, key), a_, b_ in zip(kept, starts, ends):
+                span = (a_, b_) if exact[post] else None
+                hits[post].extend([Hit(e, key, span) for e in self.index[key]])
+        return self._match_patterns(tb, hits)
+
+    def _match_patterns(self, tb: TextBatch, hits: list[list[Hit]]) -> list[list[Hit]]:
         if self.patterns:
-            texts = [tb.folded[tb.fstart[p]:tb.fend[p]] for p in range(tb.n)]
+            f = tb.folded
+            texts = [f[a:b] for a, b in zip(tb.fstart.tolist(), tb.fend.tolist())]
             for post, matches in enumerate(self.pattern_set.search(texts)):
                 for i, m in matches:
                     span = None

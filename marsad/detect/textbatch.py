@@ -58,25 +58,46 @@ def _char_fold(c: str) -> str:
     return fold(c) if not c.isspace() else " "
 
 
-@lru_cache(maxsize=1)
-def tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(fold table, is-token-character table, is-letter table) over code points < LUT_SIZE.
+class Tables:
+    """Per-code-point tables for code points < LUT_SIZE, built once per process from ``fold``
+    itself (~0.5 s), so the two can never disagree.
 
-    Built once per process from ``fold`` itself (~0.3 s), so the two can never disagree."""
-    lut = np.empty(LUT_SIZE, dtype=np.uint32)
-    word = np.zeros(LUT_SIZE, dtype=bool)
-    letter = np.zeros(LUT_SIZE, dtype=bool)
-    for cp in range(LUT_SIZE):
-        c = chr(cp)
-        if 0xD800 <= cp < 0xE000:           # lone surrogates: kept, never a token
-            lut[cp] = cp
-            continue
-        f = " " if c.isspace() else fold(c) if not c.isascii() else c.lower()
-        lut[cp] = DELETE if not f else ord(f) if len(f) == 1 else MULTI
-        word[cp] = c.isalnum()
-        letter[cp] = c.isalnum() and not c.isdecimal()
-    lut[ord("\n")] = SPACE
-    return lut, word, letter
+    ``fold``: the folded code point, or DELETE, or MULTI (then ``expansion[off:off+n]``, e.g.
+    … -> ..., ﻻ -> لا); ``word``: a token character (``str.isalnum``); ``letter``: a word
+    character that is not a digit (only letters are squeezed)."""
+
+    def __init__(self):
+        self.fold = np.empty(LUT_SIZE, dtype=np.uint32)
+        self.width = np.ones(LUT_SIZE, dtype=np.int64)     # folded length: 0, 1 or more
+        self.offset = np.zeros(LUT_SIZE, dtype=np.int64)
+        self.word = np.zeros(LUT_SIZE, dtype=bool)
+        self.letter = np.zeros(LUT_SIZE, dtype=bool)
+        flat: list[int] = []
+        for cp in range(LUT_SIZE):
+            c = chr(cp)
+            if 0xD800 <= cp < 0xE000:           # lone surrogates: kept, never a token
+                self.fold[cp] = cp
+                continue
+            f = " " if c.isspace() else c.lower() if c.isascii() else fold(c)
+            self.width[cp] = len(f)
+            self.fold[cp] = DELETE if not f else ord(f) if len(f) == 1 else MULTI
+            if len(f) > 1:
+                self.offset[cp] = len(flat)
+                flat.extend(map(ord, f))
+            self.word[cp] = c.isalnum()
+            self.letter[cp] = c.isalnum() and not c.isdecimal()
+        self.expansion = np.asarray(flat, dtype=np.uint32)
+
+
+@lru_cache(maxsize=1)
+def tables() -> Tables:
+    return Tables()
+
+
+def ragged_arange(lengths: np.ndarray) -> np.ndarray:
+    """[0..l0-1, 0..l1-1, ...] for the given lengths."""
+    ends = np.cumsum(lengths)
+    return np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - lengths, lengths)
 
 
 _POW_LOCK = threading.Lock()
@@ -97,22 +118,6 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
         return _POWERS[0], _POWERS[1]
 
 
-def _slow_fold(text: str) -> tuple[list[int], list[int]]:
-    """Code points and original offsets of a text with multi-character folds (ﻻ -> لا)."""
-    codes: list[int] = []
-    offsets: list[int] = []
-    for i, c in enumerate(text):
-        cp = ord(c)
-        if cp >= LUT_SIZE or 0xD800 <= cp < 0xE000:
-            codes.append(cp)
-            offsets.append(i)
-            continue
-        for f in _char_fold(c):
-            codes.append(ord(f))
-            offsets.append(i)
-    return codes, offsets
-
-
 # ---- the batch --------------------------------------------------------------------------------
 
 class TextBatch:
@@ -129,7 +134,7 @@ class TextBatch:
         self.texts = texts
         n = self.n = len(texts)
         self.exact = np.ones(n, dtype=bool)
-        lut, word_t, letter_t = tables()
+        tb_ = tables()
         work = list(texts)
         for i, t in enumerate(work):
             if not t.isascii() and not unicodedata.is_normalized("NFC", t):
@@ -143,13 +148,18 @@ class TextBatch:
         raw = np.frombuffer(("\n" + "\n".join(work) + "\n").encode("utf-32-le", "surrogatepass"),
                             dtype=np.uint32) if n else np.zeros(0, np.uint32)
         big = raw >= LUT_SIZE
-        codes = lut[np.where(big, 0, raw)]
+        small_raw = np.where(big, 0, raw)
+        codes = tb_.fold[small_raw]
         codes[big] = raw[big]
-        gpos = np.arange(len(raw), dtype=np.int64)            # global offset in the joined text
-        if (codes == MULTI).any():
-            codes, gpos = self._expand(work, codes, gpos, starts)
-        keep = codes != DELETE
-        codes, gpos = codes[keep], gpos[keep]
+        width = tb_.width[small_raw]
+        width[big] = 1
+        gpos = np.repeat(np.arange(len(raw), dtype=np.int64), width)   # offset in the joined text
+        multi = np.flatnonzero(codes == MULTI)
+        codes = np.repeat(codes, width)                # DELETE has width 0: gone here
+        if len(multi):                                 # … -> ..., ﻻ -> لا: fill the repeated slots
+            w = width[multi]
+            at = np.repeat((np.cumsum(width) - width)[multi], w) + ragged_arange(w)
+            codes[at] = tb_.expansion[np.repeat(tb_.offset[raw[multi]], w) + ragged_arange(w)]
         # Whitespace runs to one space.
         sp = codes == SPACE
         keep = ~(sp & np.concatenate(([False], sp[:-1])))
@@ -158,7 +168,7 @@ class TextBatch:
         if len(codes) > 2:
             isl = np.zeros(len(codes), dtype=bool)
             small = codes < LUT_SIZE
-            isl[small] = letter_t[codes[small]]
+            isl[small] = tb_.letter[codes[small]]
             drop = np.zeros(len(codes), dtype=bool)
             drop[2:] = (codes[2:] == codes[1:-1]) & (codes[1:-1] == codes[:-2]) & isl[2:]
             codes, gpos = codes[~drop], gpos[~drop]
@@ -168,24 +178,7 @@ class TextBatch:
         self.fstart = np.searchsorted(post, np.arange(n), side="left")
         self.fend = np.searchsorted(post, np.arange(n), side="right")
         self.folded = codes.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
-        self._tokens(word_t)
-
-    @staticmethod
-    def _expand(work, codes, gpos, starts):
-        parts_c, parts_g = [], []
-        multi_posts = np.unique(np.searchsorted(starts, gpos[codes == MULTI], side="right") - 1)
-        prev = 0
-        for p in multi_posts:
-            a, b = starts[p] + 1, starts[p + 1]       # the post, between its separators
-            parts_c.append(codes[prev:a])
-            parts_g.append(gpos[prev:a])
-            c, o = _slow_fold(work[p])
-            parts_c.append(np.asarray(c, dtype=np.uint32))
-            parts_g.append(np.asarray(o, dtype=np.int64) + a)
-            prev = b
-        parts_c.append(codes[prev:])
-        parts_g.append(gpos[prev:])
-        return np.concatenate(parts_c), np.concatenate(parts_g)
+        self._tokens(tb_.word)
 
     def _tokens(self, word_t: np.ndarray) -> None:
         codes, n_chars = self.codes, len(self.codes)
