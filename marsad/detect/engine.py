@@ -8,6 +8,7 @@ nothing is ever downloaded.
 """
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -74,7 +75,12 @@ class TextEngine(Detector):
                 model = train(read_corpus(corpus_dirs), lexicon)
                 model.save(path, {"model_id": model_id})
             engine = cls(lexicon, model, yaml.safe_load(POLICY.read_text(encoding="utf-8")), model_id)
+            engine.predict([Post(id="warm-up", platform="other", text="warm up +218 91 234 5678 3000€ zuwara")])
             _CACHE[key] = engine
+            # The lexicon, gazetteer and phone metadata live as long as the process: taking them
+            # out of the garbage collector's generations keeps full collections (triggered by
+            # the many small objects a batch makes) from walking them again and again.
+            gc.freeze()
             return engine
 
     # ---- prediction ---------------------------------------------------------------
@@ -117,9 +123,13 @@ def analyse(lexicon: Lexicon, texts: Sequence[str], langs: Sequence[str | None],
     tb = TextBatch(list(texts))
     hits = lexicon.match_batch(tb)
     extractions = [_entities(t, lang) for t, lang in zip(texts, langs)]
-    flags = [tuple(k for k in ENTITY_KINDS if ex.entities.get(k)) + (("routes",) if ex.routes else ())
-             for ex in extractions]
+    flags = [entity_flags(ex) for ex in extractions]
     return hits, extractions, feature_matrix(tb, hits, flags, n_features)
+
+
+def entity_flags(ex) -> tuple[str, ...]:
+    """Which kinds of identifier a post has (model features: presence, not values)."""
+    return tuple(k for k in ENTITY_KINDS if ex.entities.get(k)) + (("routes",) if ex.routes else ())
 
 
 def train(rows: Iterable[dict], lexicon: Lexicon, **params) -> HarmModel:

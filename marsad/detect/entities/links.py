@@ -28,7 +28,12 @@ _TRAILING = ".,;:!?…»«)'\"،؟؛*~"
 # The domain part from the "@" (a literal start is fast to find); the local part is walked
 # back from there (a leading [\w.+-]+ would be tried at every position of the post).
 EMAIL_DOMAIN_RE = re.compile(r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-HANDLE_RE = re.compile(r"(?<![A-Za-z0-9_./])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,31}))")
+# Starts with the literal "@" so the regex engine jumps between candidates; the "not after a
+# word, a dot or a slash" look-behind is checked in find_handles (a leading look-behind makes
+# the engine try every position).
+HANDLE_RE = re.compile(r"@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,31}))")
+_NOT_BEFORE_HANDLE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./")
+_HAS_LETTER = re.compile(r"[A-Za-z]")
 
 _TG_RE = re.compile(r"^(?:https?://)?(?:www\.)?(?:t|telegram)\.(?:me|dog)/(?:s/)?(\+|joinchat/)?([A-Za-z0-9_]+)",
                     re.IGNORECASE)
@@ -57,7 +62,7 @@ class Handle(NamedTuple):
 
 def _clean_handle(name: str) -> str | None:
     name = name.rstrip(".")
-    if len(name) < 2 or not re.search(r"[A-Za-z]", name):
+    if len(name) < 2 or not _HAS_LETTER.search(name):
         return None
     return "@" + name.lower()
 
@@ -98,6 +103,8 @@ def find_handles(text: str) -> list[Handle]:
     """``@name`` mentions that are not part of an e-mail address or a link (mask links first)."""
     out = []
     for m in HANDLE_RE.finditer(text):
+        if m.start() and text[m.start() - 1] in _NOT_BEFORE_HANDLE:
+            continue
         h = _clean_handle(m.group(1))
         if h:
             out.append(Handle(h, m.start(), m.start() + len(h)))
