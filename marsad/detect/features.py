@@ -52,6 +52,5 @@ def feature_matrix(tb: TextBatch, hits: Sequence[list[Hit]], entity_flags: Seque
     cols = np.concatenate((cols, np.asarray(extra_c, dtype=np.int64)))
     count = np.bincount(rows, minlength=tb.n).astype(np.float32)
     scale = 1.0 / np.sqrt(np.maximum(count, 1.0))
-    X = sparse.csr_matrix((scale[rows], (rows, cols)), shape=(tb.n, n_features), dtype=np.float32)
-    X.sum_duplicates()
-    return X
+    # COO -> CSR sums repeated (row, column) pairs; column order within a row is not needed.
+    return sparse.coo_matrix((scale[rows], (rows, cols)), shape=(tb.n, n_features), dtype=np.float32).tocsr()

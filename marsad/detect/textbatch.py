@@ -43,6 +43,7 @@ SALT_WORD, SALT_BIGRAM, SALT_CHAR = np.uint64(0x5157), np.uint64(0xB161), np.uin
 # Arabic proclitics stripped from a token that keeps >= 3 Arabic letters (والحراقة -> حراقة),
 # tried in this order like the alternation they replace.
 PROCLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ف", "ل")
+_CLITIC_FIRST = np.array(sorted({ord(p[0]) for p in PROCLITICS}), dtype=np.uint32)
 
 
 def mix(h: np.ndarray) -> np.ndarray:
@@ -197,19 +198,22 @@ class TextBatch:
         self.tok_post = self.post[ts] if len(ts) else np.zeros(0, np.int64)
         # Clitic stripping: the first proclitic that leaves >= 3 Arabic letters.
         strip = np.zeros(len(ts), dtype=np.int64)
-        if len(ts):
+        length = te - ts
+        # Only tokens of 4+ characters that start with a proclitic letter can lose one.
+        cand = np.flatnonzero((length >= 4) & np.isin(codes[ts], _CLITIC_FIRST)) if len(ts) else ts
+        if len(cand):
             arabic = (codes >= 0x600) & (codes <= 0x6FF)
-            length = te - ts
-            todo = np.ones(len(ts), dtype=bool)
+            cs, cl = ts[cand], length[cand]
+            todo = np.ones(len(cand), dtype=bool)
             last = n_chars - 1
             for pre in PROCLITICS:
                 k = len(pre)
-                ok = todo & (length - k >= 3)
+                ok = todo & (cl - k >= 3)
                 for j, ch in enumerate(pre):
-                    ok &= codes[np.minimum(ts + j, last)] == ord(ch)
+                    ok &= codes[np.minimum(cs + j, last)] == ord(ch)
                 for j in range(3):
-                    ok &= arabic[np.minimum(ts + k + j, last)]
-                strip[ok] = k
+                    ok &= arabic[np.minimum(cs + k + j, last)]
+                strip[cand[ok]] = k
                 todo &= ~ok
         self.tok_start = ts + strip
         # Character-gram view: token characters as they are, everything else one MARK.
