@@ -171,17 +171,22 @@ def throughput(engine, n: int = 4000, repeats: int = 5) -> dict:
 def external_trained(engine) -> dict:
     """The same engine retrained with the external sets' TRAIN splits added as benign
     examples (their posts are offensive, hateful or spam, none of our harms); measured on
-    their TEST splits and on dev. ISIS-fanboy train is left out: its labels are per account."""
+    their TEST splits and on dev. ISIS-fanboy train is left out: its labels are per account.
+
+    The ~31k added rows would swamp the corpus's 3.7k, so they carry together the weight of
+    the corpus's own benign rows, and classes are balanced on those weights."""
     from marsad.detect.engine import TextEngine, train
     rows = list(read_corpus())
-    used = {}
+    n_own_benign = sum(r["label"] == "benign" for r in rows)
+    used, extra = {}, []
     for folder in sorted((DATA / "external").iterdir()):
         if folder.name == "isis_fanboy_tweets" or not (folder / "train.jsonl").exists():
             continue
-        extra = load(folder / "train.jsonl")
-        used[folder.name] = len(extra)
-        rows += [{"text": r.get("text") or "", "label": "benign"} for r in extra]
-    model = train(rows, engine.lexicon)
+        got = load(folder / "train.jsonl")
+        used[folder.name] = len(got)
+        extra += [{"text": r.get("text") or "", "label": "benign"} for r in got]
+    weight = n_own_benign / len(extra)
+    model = train(rows + [dict(r, weight=weight) for r in extra], engine.lexicon)
     other = TextEngine(engine.lexicon, model, engine.policy, engine.model_id + "+external-train")
     return {"train_rows_added": used, "dev": evaluate_dev(other), "external": evaluate_external(other)}
 

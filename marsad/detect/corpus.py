@@ -1,6 +1,8 @@
 """The training corpus the project writes and ships (``detect/corpus/*.jsonl``).
 
-Each line: ``{"text", "label", "lang", "dialect"?, "subtype"?}``. Fictional and non-graphic.
+Each line: ``{"text", "label", "lang", "dialect"?, "subtype"?, "weight"?}``. Fictional and
+non-graphic. ``weight`` (default 1) lets a big folder of a unit's own ordinary posts join
+the training without outweighing the corpus (classes are balanced on summed weights).
 A folder of extra files (another harm, a unit's own labelled posts) can be added at train
 time; the label set is the union of what the files hold.
 """

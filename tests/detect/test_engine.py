@@ -86,3 +86,27 @@ def test_adding_a_harm_is_data_not_code(tmp_path):
     assert f.label == "hate_speech"
     assert any(i.category == "hate_speech" for i in f.indicators)
     assert eng.predict([post("lovely weather for a picnic with the kids today")])[0].label == "benign"
+
+
+def test_row_weights_keep_a_big_extra_set_from_swamping_the_corpus():
+    """Classes are balanced on summed weights: 400 extra benign rows at weight 0.05 move the
+    model less than the same rows at weight 1."""
+    from marsad.detect.engine import train
+    from marsad.detect.lexicon import Lexicon
+    lex = Lexicon()
+    base = [{"text": f"boat from zuwara to lampedusa pay after arrival {i}", "label": "migrant_smuggling"} for i in range(30)]
+    base += [{"text": f"lovely weather for a picnic by the sea {i}", "label": "benign"} for i in range(30)]
+    extra = [{"text": f"boat trip to the island this weekend, tickets at the port {i}", "label": "benign"} for i in range(400)]
+    probe = "boat from zuwara to lampedusa this weekend"
+    def p_smuggling(rows):
+        m = train(rows, lex)
+        from marsad.detect.features import feature_matrix
+        from marsad.detect.textbatch import TextBatch
+        tb = TextBatch([probe])
+        X = feature_matrix(tb, lex.match_batch(tb), [()], m.n_features)
+        return m.predict_proba(X)[0][m.classes_.index("migrant_smuggling")]
+    light = p_smuggling(base + [dict(r, weight=0.05) for r in extra])
+    heavy = p_smuggling(base + extra)
+    alone = p_smuggling(base)
+    assert heavy < light < alone or heavy < light <= alone + 1e-9
+    assert light - heavy > 0.01
