@@ -172,16 +172,24 @@ evidence = Table(
 
 # Append-only at the database too: UPDATE and DELETE on the chained tables are refused.
 # (Someone who can drop a trigger can still edit rows; ``audit.verify`` is what catches that.)
+APPEND_ONLY = ("audit_log", "evidence")
+
+
+def append_only_ddl(table: str, dialect: str) -> list[str]:
+    """The trigger statements that make ``table`` append-only (used by create_all and by
+    the migrations, which create tables without the metadata's events)."""
+    if dialect == "sqlite":
+        return [f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'append-only table'); END" for verb in ("UPDATE", "DELETE")]
+    if dialect == "postgresql":
+        return ["CREATE OR REPLACE FUNCTION marsad_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'append-only table'; END $$",
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION marsad_append_only()"]
+    return []
+
+
 for _table in (audit_log, evidence):
-    event.listen(_table, "after_create", DDL(
-        f"CREATE TRIGGER {_table.name}_no_update BEFORE UPDATE ON {_table.name} "
-        "BEGIN SELECT RAISE(ABORT, 'append-only table'); END").execute_if(dialect="sqlite"))
-    event.listen(_table, "after_create", DDL(
-        f"CREATE TRIGGER {_table.name}_no_delete BEFORE DELETE ON {_table.name} "
-        "BEGIN SELECT RAISE(ABORT, 'append-only table'); END").execute_if(dialect="sqlite"))
-    event.listen(_table, "after_create", DDL(
-        "CREATE OR REPLACE FUNCTION marsad_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'append-only table'; END $$").execute_if(dialect="postgresql"))
-    event.listen(_table, "after_create", DDL(
-        f"CREATE TRIGGER {_table.name}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {_table.name} "
-        "FOR EACH STATEMENT EXECUTE FUNCTION marsad_append_only()").execute_if(dialect="postgresql"))
+    for _dialect in ("sqlite", "postgresql"):
+        for _sql in append_only_ddl(_table.name, _dialect):
+            event.listen(_table, "after_create", DDL(_sql).execute_if(dialect=_dialect))
