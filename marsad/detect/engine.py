@@ -104,8 +104,9 @@ class TextEngine(Detector):
         p_benign = scores.get("benign", 0.0)
         risk = 1.0 - p_benign
         label = "benign"
+        unexplained_ok = self.policy.get("without_indicator")
         if harms and scores[best] >= threshold and (
-                best in hit_labels or scores[best] >= self.policy.get("without_indicator", 0.85)):
+                best in hit_labels or (unexplained_ok is not None and scores[best] >= unexplained_ok)):
             label = best
         else:
             risk = min(risk, 0.49)

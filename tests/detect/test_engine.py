@@ -43,7 +43,18 @@ def test_finding_matches_the_classify_contract(engine):
     ("مطلوب عاملات منزليات للسفر، التذكرة مجانية والخصم من الراتب، الكفيل يحتفظ بالجواز", "human_trafficking"),
 ])
 def test_harms_are_found(engine, text, label):
-    assert engine.predict([post(text)])[0].label == label
+    f = engine.predict([post(text)])[0]
+    assert f.label == label
+    assert any(i.category == label for i in f.indicators), "every harm label is explained"
+
+
+def test_no_harm_label_without_an_indicator_of_it(engine):
+    """Invocations and chants share words with the propaganda lines of the corpus; with no
+    indicator of a harm there is no harm label, however high the score."""
+    texts = ["يا الله يا الله يا الله يا الله يا الله يا الله", "الله الله الله يا قلبي الله",
+             "جول جول جول جول جول", "ما شاء الله يا محمد يا اسطورة الله يوفقك"]
+    for f in engine.predict([post(t) for t in texts]):
+        assert f.label == "benign" or any(i.category == f.label for i in f.indicators), f
 
 
 @pytest.mark.parametrize("text", [
