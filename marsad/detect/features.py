@@ -14,7 +14,7 @@ scaled by 1/sqrt(count), so long posts do not shout.
 from __future__ import annotations
 
 import zlib
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -36,9 +36,23 @@ def named_features(hits: list[Hit], entity_flags: Sequence[str], has_tokens: boo
     return feats
 
 
+class Features(NamedTuple):
+    """A batch's features as (row, column, value) triples; a repeated pair adds up."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    data: np.ndarray
+    n: int
+    n_features: int
+
+    def tocsr(self) -> sparse.csr_matrix:
+        return sparse.coo_matrix((self.data, (self.rows, self.cols)), shape=(self.n, self.n_features),
+                                 dtype=np.float32).tocsr()
+
+
 def feature_matrix(tb: TextBatch, hits: Sequence[list[Hit]], entity_flags: Sequence[Sequence[str]],
-                   n_features: int) -> sparse.csr_matrix:
-    """The (posts x n_features) matrix of a batch; ``n_features`` is a power of two."""
+                   n_features: int) -> Features:
+    """The (posts x n_features) features of a batch; ``n_features`` is a power of two."""
     rows, hashes = tb.features()
     mask = np.uint64(n_features - 1)
     cols = (hashes & mask).astype(np.int64)
@@ -52,5 +66,4 @@ def feature_matrix(tb: TextBatch, hits: Sequence[list[Hit]], entity_flags: Seque
     cols = np.concatenate((cols, np.asarray(extra_c, dtype=np.int64)))
     count = np.bincount(rows, minlength=tb.n).astype(np.float32)
     scale = 1.0 / np.sqrt(np.maximum(count, 1.0))
-    # COO -> CSR sums repeated (row, column) pairs; column order within a row is not needed.
-    return sparse.coo_matrix((scale[rows], (rows, cols)), shape=(tb.n, n_features), dtype=np.float32).tocsr()
+    return Features(rows, cols, scale[rows], tb.n, n_features)

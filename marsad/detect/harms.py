@@ -26,8 +26,9 @@ class HarmModel:
         self.n_features = n_features
         self.class_weight = class_weight
 
-    def fit(self, X: sparse.csr_matrix, labels: Sequence[str], sample_weight=None) -> "HarmModel":
-        """Fit on a feature matrix from ``features.feature_matrix`` (n_features columns)."""
+    def fit(self, X, labels: Sequence[str], sample_weight=None) -> "HarmModel":
+        """Fit on ``features.feature_matrix`` output (or any CSR matrix of n_features columns)."""
+        X = X.tocsr()
         # Fit on the columns any training post used (~10% of the hashed space): same model,
         # ~10x less optimiser work, and the saved model stays small.
         used = np.unique(X.indices)
@@ -51,8 +52,9 @@ class HarmModel:
         full[self.columns_] = self.coef_.T
         self._W = full
 
-    def predict_proba(self, X: sparse.csr_matrix) -> np.ndarray:
-        z = X @ self._W + self.intercept_
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities for ``features.Features`` (or a CSR matrix)."""
+        z = X.tocsr() @ self._W + self.intercept_
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         return p / p.sum(axis=1, keepdims=True)

@@ -109,7 +109,7 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     """P**i and P**-i modulo 2**64 for i < n (grown geometrically, shared by threads)."""
     with _POW_LOCK:
         if len(_POWERS[0]) < n:
-            size = max(n, 2 * len(_POWERS[0]), 1 << 16)
+            size = max(n, 2 * len(_POWERS[0]), 1 << 20)   # 16 MB once
             with np.errstate(over="ignore"):
                 pw = np.full(size, _P, dtype=np.uint64)
                 pw[0] = 1
