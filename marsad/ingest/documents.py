@@ -96,6 +96,21 @@ def json_documents(path: Path) -> Iterator[tuple[int, Any, bytes] | BadRecord]:
         yield BadRecord(src, exc.lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})", data[:2000])
 
 
+
+def response_documents(path: Path) -> Iterator[tuple[int, str, Any, bytes] | BadRecord]:
+    """API responses of a file as ``(line, where, document, raw bytes)``: one response a line,
+    a file holding one response, or a JSON array of responses (``where`` = ``"[j]"``)."""
+    for item in json_documents(path):
+        if isinstance(item, BadRecord):
+            yield item
+            continue
+        line, doc, raw = item
+        if isinstance(doc, list):
+            for j, one in enumerate(doc):
+                yield line, f"[{j}]", one, raw
+        else:
+            yield line, "", doc, raw
+
 def _parses(line: bytes) -> bool:
     try:
         json.loads(line)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from marsad.ingest.base import Source
-from marsad.ingest.documents import (canonical_bytes, dig, head_text, id_str, json_documents, locate,
+from marsad.ingest.documents import (canonical_bytes, dig, head_text, id_str, locate, response_documents,
                                      to_iso)
 from marsad.model import BadRecord, RawRecord
 
@@ -50,15 +50,12 @@ class XSource(Source):
 
     def records(self, path: Path) -> Iterator[RawRecord | BadRecord]:
         src = str(path)
-        for item in json_documents(path):
+        for item in response_documents(path):
             if isinstance(item, BadRecord):
                 yield item
                 continue
-            line, doc, raw = item
-            docs = doc if isinstance(doc, list) else [doc]
-            for j, one in enumerate(docs):
-                where = f"[{j}]" if isinstance(doc, list) else ""
-                yield from self._document(one, where, src, line, raw)
+            line, where, one, raw = item
+            yield from self._document(one, where, src, line, raw)
 
     def _document(self, doc: Any, where: str, src: str, line: int, raw: bytes) -> Iterator[RawRecord | BadRecord]:
         if not isinstance(doc, dict):

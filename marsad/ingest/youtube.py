@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from marsad.ingest.base import Source
-from marsad.ingest.documents import (canonical_bytes, dig, head_text, id_str, json_documents,
-                                     locate, to_iso)
+from marsad.ingest.documents import (canonical_bytes, dig, head_text, id_str, locate,
+                                     response_documents, to_iso)
 from marsad.model import BadRecord, RawRecord
 
 LIST_KINDS = ("youtube#commentThreadListResponse", "youtube#commentListResponse",
@@ -43,24 +43,21 @@ class YouTubeSource(Source):
 
     def records(self, path: Path) -> Iterator[RawRecord | BadRecord]:
         src = str(path)
-        for item in json_documents(path):
+        for item in response_documents(path):
             if isinstance(item, BadRecord):
                 yield item
                 continue
-            line, doc, raw = item
-            docs = doc if isinstance(doc, list) else [doc]
-            for j, one in enumerate(docs):
-                where = f"[{j}]" if isinstance(doc, list) else ""
-                if not isinstance(one, dict) or not isinstance(one.get("items"), list):
-                    if isinstance(one, dict) and isinstance(one.get("error"), dict):
-                        yield BadRecord(src, line, f"{where}error", f"API error {one['error'].get('code')}: "
-                                        f"{one['error'].get('message')}", raw[:2000])
-                    else:
-                        yield BadRecord(src, line, where or None, "not a YouTube Data API list response "
-                                        "(no 'items' list)", raw[:2000])
-                    continue
-                for i, obj in enumerate(one["items"]):
-                    yield from self._item(f"{where}items[{i}]", obj, src, line, raw)
+            line, where, one, raw = item
+            if not isinstance(one, dict) or not isinstance(one.get("items"), list):
+                if isinstance(one, dict) and isinstance(one.get("error"), dict):
+                    yield BadRecord(src, line, f"{where}error", f"API error {one['error'].get('code')}: "
+                                    f"{one['error'].get('message')}", raw[:2000])
+                else:
+                    yield BadRecord(src, line, where or None, "not a YouTube Data API list response "
+                                    "(no 'items' list)", raw[:2000])
+                continue
+            for i, obj in enumerate(one["items"]):
+                yield from self._item(f"{where}items[{i}]", obj, src, line, raw)
 
     def _item(self, label: str, obj: Any, src: str, line: int, raw: bytes) -> Iterator[RawRecord | BadRecord]:
         if not isinstance(obj, dict):
