@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
 N_FEATURES = 2 ** 20
