@@ -11,7 +11,7 @@ boat for sale (the lawful look-alike) and a "residence card" that is only colour
 Why a hash list with one picture in it: ``make demo`` imports
 ``examples/hashlists/smuggling_imagery.csv`` so that the scan shows a media match, both the
 exact file and its recompressed re-post (PDQ survives resizing and JPEG), while the boat
-for sale stays far from it. The list is written with ``marsad.detect.hashlists.write_hashes``
+for sale stays far from it. The list is written with ``marsad.detect.hashlist_formats.write_hashes``
 in ThreatExchange's CSV shape, so it is exactly what ``marsad hashlist import`` reads.
 
 Drawing is deterministic (gradients, shapes and Pillow's bundled font); a different Pillow version
@@ -155,7 +155,7 @@ def draw_all(folder: Path) -> list[Path]:
 
 
 def write_hashlist(folder: Path, out: Path) -> int:
-    from marsad.detect.hashlists import HashRecord, write_hashes
+    from marsad.detect.hashlist_formats import HashRecord, write_hashes
     from marsad.detect.media import hash_file
 
     records = [HashRecord("pdq", hash_file(folder / name).pdq, ("sample", "sea_crossing", "price_banner"))

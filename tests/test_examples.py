@@ -146,7 +146,7 @@ def test_every_account_of_a_network_writes_a_shared_identifier(scanned):
 
 
 def test_media_files_exist_and_the_hash_list_holds_the_boat_picture():
-    from marsad.detect.hashlists import read_hashes
+    from marsad.detect.hashlist_formats import read_hashes
     from marsad.detect.media import hash_file
 
     referenced = set()

@@ -269,7 +269,8 @@ def match_post_media(engine, post, base_dir, *, dihedral: bool = False, now=None
     Re-running the same post records nothing twice and returns the same findings."""
     from sqlalchemy import select
 
-    from marsad.detect.hashlists import SENSITIVE, utcnow
+    from marsad.detect.hashlist_formats import SENSITIVE
+    from marsad.detect.hashlists import utcnow
     from marsad.store.tables_media import media, media_matches
 
     if not post.media:

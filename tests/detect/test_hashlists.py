@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from marsad.detect import hashlists
-from marsad.detect.hashlists import (HashRecord, detect_format, import_list, list_lists,
-                                     normalize_category, read_hashes, write_hashes)
+from marsad.detect.hashlist_formats import (HashRecord, detect_format, normalize_category, read_hashes,
+                                            write_hashes)
+from marsad.detect.hashlists import import_list, list_lists
 from marsad.errors import Conflict, InputError, NotFound
 from marsad.store.db import connect
 
