@@ -52,12 +52,20 @@ class Extraction:
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the spans replaced by as many spaces (offsets hold); built from slices,
+    not a list of every character."""
     if not spans:
         return text
-    chars = list(text)
-    for s, e in spans:
-        chars[s:e] = " " * (e - s)
-    return "".join(chars)
+    out: list[str] = []
+    pos = 0
+    for s, e in sorted(spans):
+        s = max(s, pos)
+        if e <= s:
+            continue
+        out += (text[pos:s], " " * (e - s))
+        pos = e
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...] = ()) -> Extraction:
