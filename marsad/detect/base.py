@@ -2,7 +2,7 @@
 
 ``predict(posts) -> list[Finding]``, one finding per post in the same order. Detectors hold
 no connection and no global state beyond their loaded model, so the same object runs
-in-process, behind the API and per partition in Spark (``scale/spark.py``).
+in-process, behind the API, and (not built yet) per partition of a Spark job.
 Learned components follow the scikit-learn estimator contract (``fit`` returns self,
 learned state ends in ``_``).
 """
