@@ -11,7 +11,6 @@ All images are synthetic (tests/fixtures/media/synth.py).
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import platform

@@ -174,7 +174,7 @@ def find_prices(text: str, ctx: RegionContext, has_digit: bool | None = None) ->
             else:
                 value *= 1_000_000
             end = a.end()
-        elif (w := word_before_num.search(text, max(0, s - 24), s)) is not None \
+        elif word_before_num.search(text, max(0, s - 24), s) is not None \
                 and not no_cur_after.match(text, e):
             if a.group("bmult"):
                 value *= mult[_key(a.group("bmult"))]
