@@ -38,6 +38,31 @@ def _dotenv() -> dict[str, str]:
     return out
 
 
+def model_dir() -> Path:
+    """Where models and tables built from shipped data are cached ($MARSAD_MODEL_DIR, default
+    ~/.cache/marsad). Everything there can be deleted: it is rebuilt on first use."""
+    return Path(os.environ.get("MARSAD_MODEL_DIR") or Path.home() / ".cache" / "marsad")
+
+
+def cached_bytes(name: str, build: Callable[[], bytes]) -> bytes:
+    """The bytes cached under ``name`` in model_dir, built (and written atomically) when
+    missing; a cache that cannot be written (read-only home) only costs the rebuild."""
+    path = model_dir() / name
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    data = build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError:
+        pass
+    return data
+
+
 def get(name: str) -> Any:
     """The value of setting ``name``: ``$MARSAD_<name>``, else ``.env``, else its default."""
     setting = SETTINGS[name]

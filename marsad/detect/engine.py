@@ -9,7 +9,6 @@ nothing is ever downloaded.
 from __future__ import annotations
 
 import gc
-import os
 import sys
 import threading
 from pathlib import Path
@@ -25,6 +24,7 @@ from marsad.detect.harms import HarmModel
 from marsad.detect.lexicon import LEXICON_DIR, Lexicon, to_indicators
 from marsad.detect.textbatch import TextBatch
 from marsad.model import ENTITY_KINDS, Finding, Indicator, Post
+from marsad.settings import model_dir
 
 POLICY = Path(__file__).parent / "policy.yaml"
 _CODE = [Path(__file__).parent / n for n in ("features.py", "harms.py", "lexicon.py", "textbatch.py")]
@@ -36,10 +36,6 @@ _CACHE: dict[tuple, "TextEngine"] = {}
 def _entities(text: str, lang: str | None):
     from marsad.detect.entities import extract
     return extract(text, lang=lang)
-
-
-def model_dir() -> Path:
-    return Path(os.environ.get("MARSAD_MODEL_DIR") or Path.home() / ".cache" / "marsad")
 
 
 class TextEngine(Detector):

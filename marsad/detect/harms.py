@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 N_FEATURES = 2 ** 20
 
@@ -31,6 +30,7 @@ class HarmModel:
         # Fit on the columns any training post used (~10% of the hashed space): same model,
         # ~10x less optimiser work, and the saved model stays small.
         used = np.unique(X.indices)
+        from sklearn.linear_model import LogisticRegression   # 1.5 s to import; only training needs it
         clf = LogisticRegression(C=self.C, max_iter=2000, class_weight=self.class_weight)
         clf.fit(X[:, used], np.asarray(labels), sample_weight=sample_weight)
         self.classes_ = [str(c) for c in clf.classes_]

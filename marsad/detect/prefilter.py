@@ -17,6 +17,8 @@ patterns are run that way: slower, same results.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import threading
 from typing import Sequence
@@ -25,6 +27,8 @@ try:
     import hyperscan
 except ImportError:     # pragma: no cover - the wheel exists for x86-64 and arm64 Linux/macOS
     hyperscan = None
+
+from marsad.settings import cached_bytes
 
 _ANY = r"\x00-\x{10FFFF}"
 # Inside a class: what each escape widens to (ASCII part + every non-ASCII code point).
@@ -105,21 +109,37 @@ class PatternSet:
             db.compile(expressions=[exprs[i] for i in ids], ids=ids, elements=len(ids), flags=[flags] * len(ids))
             return db
 
-        ids = list(range(len(exprs)))
-        try:
-            self._db, self.always = build(ids), []
-            return
-        except hyperscan.error:
-            pass
-        ok = []
-        for i in ids:    # find the ones that do not compile; the rest still get the prefilter
+        def compile_all() -> bytes:
+            """The ids of patterns Hyperscan rejects (a JSON line), then the serialised database."""
+            ids = list(range(len(exprs)))
             try:
-                build([i])
-                ok.append(i)
+                ok = ids
+                db = build(ids)
             except hyperscan.error:
-                pass
-        self._db = build(ok) if ok else None
-        self.always = [i for i in ids if i not in ok]
+                ok = []
+                for i in ids:    # find the ones that do not compile; the rest keep the prefilter
+                    try:
+                        build([i])
+                        ok.append(i)
+                    except hyperscan.error:
+                        pass
+                db = build(ok) if ok else None
+            always = [i for i in ids if i not in ok]
+            head = json.dumps(always).encode() + b"\n"
+            return head + (hyperscan.dumpb(db) if db is not None else b"")
+
+        # Compiling takes ~0.7 s: the database is cached, keyed by the patterns and the
+        # library version; one built for another CPU is refused by loadb and rebuilt here.
+        from importlib.metadata import version
+        key = hashlib.sha256(b"\0".join(exprs) + version("hyperscan").encode()).hexdigest()[:16]
+        for blob in (cached_bytes(f"patterns-{key}.hsdb", compile_all), None):
+            head, _, body = (blob if blob is not None else compile_all()).partition(b"\n")
+            try:
+                self._db = hyperscan.loadb(body, hyperscan.HS_MODE_BLOCK) if body else None
+            except hyperscan.error:
+                continue
+            self.always = json.loads(head)
+            return
 
     def candidates(self, texts: Sequence[str]) -> list[set[int]]:
         """For each text, the indexes of patterns that may match it.

@@ -131,3 +131,28 @@ def test_big_and_odd_texts(text):
     tb = TextBatch([text, "after"])
     assert tb.post_folded(1) == "after"
     assert len(tb.features()[0]) > 0
+
+
+def test_cached_tables_and_pattern_database_survive_a_bad_cache(tmp_path, monkeypatch):
+    """Both are cached in $MARSAD_MODEL_DIR; a damaged pattern database is rebuilt, not trusted."""
+    import marsad.detect.prefilter as prefilter
+    import marsad.detect.textbatch as textbatch
+    monkeypatch.setenv("MARSAD_MODEL_DIR", str(tmp_path))
+    textbatch.tables.cache_clear()
+    try:
+        first = TextBatch(TEXTS).folded
+        assert list(tmp_path.glob("fold-tables-*.npz"))
+        textbatch.tables.cache_clear()
+        assert TextBatch(TEXTS).folded == first          # read back from the cache
+    finally:
+        textbatch.tables.cache_clear()
+    rxs = [re.compile(p) for p in PATTERNS]
+    PatternSet(rxs)
+    [db] = tmp_path.glob("patterns-*.hsdb")
+    db.write_bytes(b"[]\nnot a database")
+    ps = PatternSet(rxs)
+    assert ps._db is not None or not prefilter.hyperscan     # rebuilt, not fallen back to re
+    got = ps.search(SAMPLES)
+    for text, found in zip(SAMPLES, got):
+        assert [(i, m.span()) for i, m in found] == [(i, m.span()) for i, p in enumerate(PATTERNS)
+                                                    if (m := re.search(p, text))]
