@@ -25,7 +25,7 @@ import numpy as np
 import yaml
 
 from marsad.detect.prefilter import PatternSet
-from marsad.detect.textbatch import MAX_NGRAM, TextBatch
+from marsad.detect.textbatch import MAX_NGRAM, PROCLITICS, TextBatch
 from marsad.errors import InputError
 from marsad.model import Indicator
 
@@ -152,12 +152,9 @@ class Lexicon:
         if kept:
             t_arr = np.fromiter((x[1] for x in kept), dtype=np.int64, count=len(kept))
             k_arr = np.fromiter((x[2] for x in kept), dtype=np.int64, count=len(kept))
-            starts = np.maximum(tb.orig[tb.tok_raw[t_arr]], 0).tolist()
-            ends = (tb.orig[tb.tok_end[t_arr + k_arr - 1] - 1] + 1).tolist()
             exact = tb.exact.tolist()
-            for (post, _, _, key), a_, b_ in zip(kept, starts, ends):
-                span = (a_, b_) if exact[post] else None
-                hits[post].extend([Hit(e, key, span) for e in self.index[key]])
+            for (post, _, _, key), span in zip(kept, tb.spans(tb.tok_raw[t_arr], tb.tok_end[t_arr + k_arr - 1])):
+                hits[post].extend([Hit(e, key, span if exact[post] else None) for e in self.index[key]])
         return self._match_patterns(tb, hits)
 
     def _match_patterns(self, tb: TextBatch, hits: list[list[Hit]]) -> list[list[Hit]]:
@@ -169,7 +166,7 @@ class Lexicon:
                     span = None
                     if tb.exact[post] and m.end() > m.start():
                         base = int(tb.fstart[post])
-                        span = tb.span(post, base + m.start(), base + m.end())
+                        [span] = tb.spans(np.array([base + m.start()]), np.array([base + m.end()]))
                     hits[post].append(Hit(self.patterns[i][1], m.group(0), span))
         return hits
 
@@ -181,7 +178,7 @@ _VARIANTS = {
     **{str(i): str(i) + a + p for i, (a, p) in enumerate(zip("٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹"))},
 }
 _SKIP = r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640\u200b-\u200f\u202a-\u202e\u2066-\u2069\u00ad]*"
-_CLITIC_PREFIX = r"(?:وال|بال|فال|كال|لل|ال|و|ب|ف|ل)?"
+_CLITIC_PREFIX = "(?:" + "|".join(PROCLITICS) + ")?"   # the ones TextBatch strips
 
 
 @lru_cache(maxsize=20000)

@@ -1,8 +1,8 @@
 """Run a list of Python regexes over a batch of folded texts without running each on each.
 
 Why: the lexicons hold ~50 regexes; Python's ``re`` costs ~5 µs per pattern per 300-character
-post even when nothing matches, ~250 µs a post in all. Hyperscan scans the whole batch for
-all patterns at once at memory speed. It is used only as a *prefilter*: each pattern is
+post even when nothing matches, ~250 µs a post in all. Hyperscan scans each post for all
+patterns at once at memory speed (~2 µs). It is used only as a *prefilter*: each pattern is
 rewritten into a pattern that matches a superset of what the original matches, in ASCII mode
 (Hyperscan's Unicode mode takes minutes to compile ``(?:\\w+\\W+){0,12}``), and every
 candidate (post, pattern) is then confirmed with Python's ``re`` on that post alone. So

@@ -10,9 +10,9 @@ was found (a lexicon hit, a pattern candidate).
 Folding here is ``marsad.normalize.arabic.fold`` done character by character through a table
 (NFKC, no diacritics/tatweel/invisibles, letter variants, ASCII digits, casefold), followed by
 whitespace collapsing and letter-elongation squeezing. Characters whose fold is longer than
-one character (ﻻ, ß, ligatures) and texts that are not in NFC (a combining accent typed after
-its letter) take a slower path for that text only; the latter get ``exact[i] = False`` because
-their offsets are no longer those of the original text.
+one character (ﻻ, ß, ligatures) are expanded in place. A text that is not in NFC (a combining
+accent typed after its letter) is normalised first and gets ``exact[i] = False``: its offsets
+are no longer those of the original text.
 
 Hashes are polynomial hashes over code points, modulo 2**64 (numpy's wrapping uint64
 arithmetic), so a token's hash is a difference of two prefix sums. They are stable across
@@ -58,10 +58,6 @@ def mix(h: np.ndarray) -> np.ndarray:
 
 
 # ---- tables -----------------------------------------------------------------------------------
-
-def _char_fold(c: str) -> str:
-    return fold(c) if not c.isspace() else " "
-
 
 class Tables:
     """Per-code-point tables for code points < LUT_SIZE, built once per process from ``fold``
@@ -153,7 +149,6 @@ class TextBatch:
     """
 
     def __init__(self, texts: list[str]):
-        self.texts = texts
         n = self.n = len(texts)
         self.exact = np.ones(n, dtype=bool)
         tb_ = tables()
@@ -272,9 +267,11 @@ class TextBatch:
         f = self.folded
         return " ".join(f[start[j]:self.tok_end[j]] for j in range(i, i + k))
 
-    def span(self, post: int, fs: int, fe: int) -> tuple[int, int]:
-        """Original-text span of the global folded range [fs, fe) of ``post``."""
-        return max(int(self.orig[fs]), 0), max(int(self.orig[fe - 1]) + 1, 0)
+    def spans(self, fs: np.ndarray, fe: np.ndarray) -> list[tuple[int, int]]:
+        """Original-text spans of the global folded ranges [fs, fe) (each inside one post)."""
+        starts = np.maximum(self.orig[fs], 0).tolist()
+        ends = np.maximum(self.orig[np.asarray(fe) - 1] + 1, 0).tolist()
+        return list(zip(starts, ends))
 
     def post_folded(self, p: int) -> str:
         return self.folded[self.fstart[p]:self.fend[p]].strip()

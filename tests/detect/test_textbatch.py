@@ -45,7 +45,7 @@ def test_offsets_point_into_the_original_text():
         p = int(tb.tok_post[t])
         if not tb.exact[p]:
             continue
-        s, e = tb.span(p, int(tb.tok_raw[t]), int(tb.tok_end[t]))
+        [(s, e)] = tb.spans(tb.tok_raw[[t]], tb.tok_end[[t]])
         written = TEXTS[p][s:e]
         assert tb.token_text(t) in fold(written), (written, tb.token_text(t))
     assert not tb.exact[5] and tb.exact[0]
