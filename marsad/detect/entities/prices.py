@@ -15,11 +15,11 @@ from typing import NamedTuple
 
 from . import gazetteer
 from .context import RegionContext
+from .phones import _ANY_DIGIT, _DIGIT_RUN, _DIGITS
 
 _NUM = (r"\d{1,3}(?:[,.\u066c'\u00a0\u202f ]\d{3})+(?:[.,\u066b]\d{1,2})?(?![.,\u066b\u066c]?\d)"
         r"|\d+(?:[.,\u066b]\d{1,2})?(?![.,\u066b\u066c]?\d)")
 _NUM_START = r"(?<![A-Za-z0-9_.,\u066b\u066c\u0660-\u0669\u06f0-\u06f9+])"
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _LETTER_END = r"(?![^\W\d_])"
 
 
@@ -93,10 +93,6 @@ def _tables():
 
 
 _WORD_HINTS = ("ألف ", "الف ", "ألفين", "الفين", "ألفان", "alf ", "Alf ", "alfin")
-_ANY_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
-
-
-_DIGIT_RUN = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]+")
 _NOT_BEFORE_NUMBER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_+")
 
 
