@@ -39,7 +39,9 @@ class Source(abc.ABC):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if not getattr(cls, "__abstractmethods__", None):
+        # ABCMeta sets __abstractmethods__ only after this hook runs, so look for abstract
+        # methods directly: a shared base (documents.ResponseSource) is not a format.
+        if not any(getattr(getattr(cls, n, None), "__isabstractmethod__", False) for n in dir(cls)):
             cls.name = re.sub(r"Source$", "", cls.__name__).lower()
             SOURCES[cls.name] = cls
 

@@ -7,6 +7,7 @@ most collectors). ``json_documents`` reads both and reports a broken document as
 """
 from __future__ import annotations
 
+import abc
 import json
 import re
 from itertools import chain
@@ -15,7 +16,8 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-from marsad.model import BadRecord
+from marsad.ingest.base import Source
+from marsad.model import BadRecord, RawRecord
 
 BOM = "\ufeff"
 
@@ -96,7 +98,6 @@ def json_documents(path: Path) -> Iterator[tuple[int, Any, bytes] | BadRecord]:
         yield BadRecord(src, exc.lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})", data[:2000])
 
 
-
 def response_documents(path: Path) -> Iterator[tuple[int, str, Any, bytes] | BadRecord]:
     """API responses of a file as ``(line, where, document, raw bytes)``: one response a line,
     a file holding one response, or a JSON array of responses (``where`` = ``"[j]"``)."""
@@ -110,6 +111,27 @@ def response_documents(path: Path) -> Iterator[tuple[int, str, Any, bytes] | Bad
                 yield line, f"[{j}]", one, raw
         else:
             yield line, "", doc, raw
+
+
+class ResponseSource(Source):
+    """A format whose files hold API responses (X, YouTube): ``records`` walks them with
+    ``response_documents`` and hands each to ``response``."""
+
+    suffixes = (".json", ".jsonl", ".ndjson")
+
+    def records(self, path: Path) -> Iterator[RawRecord | BadRecord]:
+        src = str(path)
+        for item in response_documents(path):
+            if isinstance(item, BadRecord):
+                yield item
+            else:
+                line, where, doc, raw = item
+                yield from self.response(doc, where, src, line, raw)
+
+    @abc.abstractmethod
+    def response(self, doc: Any, where: str, src: str, line: int, raw: bytes) -> Iterator[RawRecord | BadRecord]:
+        """The records of one response; ``where`` locates it in a JSON array ("[j]" or "")."""
+
 
 def _parses(line: bytes) -> bool:
     try:

@@ -21,9 +21,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
-from marsad.ingest.base import Source
-from marsad.ingest.documents import (canonical_bytes, dig, head_text, id_str, locate, response_documents,
-                                     to_iso)
+from marsad.ingest.documents import ResponseSource, canonical_bytes, dig, head_text, id_str, locate, to_iso
 from marsad.model import BadRecord, RawRecord
 
 _MARKERS = ('"edit_history_tweet_ids"', '"__twarc"', '"result_count"', '"newest_id"', '"author_id"',
@@ -35,8 +33,7 @@ NOT_LANGUAGES = {"und", "zxx", "qam", "qct", "qht", "qme", "qst", "art"}
 MAPPED = {"id", "text", "author_id", "created_at", "lang", "conversation_id", "author", "__twarc"}
 
 
-class XSource(Source):
-    suffixes = (".json", ".jsonl", ".ndjson")
+class XSource(ResponseSource):
     priority = 20
 
     @classmethod
@@ -48,16 +45,7 @@ class XSource(Source):
             return True
         return bool(re.search(r'"data"\s*:\s*[\[{]', text)) and any(m in text for m in _MARKERS)
 
-    def records(self, path: Path) -> Iterator[RawRecord | BadRecord]:
-        src = str(path)
-        for item in response_documents(path):
-            if isinstance(item, BadRecord):
-                yield item
-                continue
-            line, where, one, raw = item
-            yield from self._document(one, where, src, line, raw)
-
-    def _document(self, doc: Any, where: str, src: str, line: int, raw: bytes) -> Iterator[RawRecord | BadRecord]:
+    def response(self, doc: Any, where: str, src: str, line: int, raw: bytes) -> Iterator[RawRecord | BadRecord]:
         if not isinstance(doc, dict):
             yield BadRecord(src, line, where or None, f"expected a JSON object, got {type(doc).__name__}", raw[:2000])
             return

@@ -23,17 +23,14 @@ import html
 from pathlib import Path
 from typing import Any, Iterator
 
-from marsad.ingest.base import Source
-from marsad.ingest.documents import (canonical_bytes, dig, head_text, id_str, locate,
-                                     response_documents, to_iso)
+from marsad.ingest.documents import ResponseSource, canonical_bytes, dig, head_text, id_str, locate, to_iso
 from marsad.model import BadRecord, RawRecord
 
 LIST_KINDS = ("youtube#commentThreadListResponse", "youtube#commentListResponse",
               "youtube#searchListResponse", "youtube#videoListResponse")
 
 
-class YouTubeSource(Source):
-    suffixes = (".json", ".jsonl", ".ndjson")
+class YouTubeSource(ResponseSource):
     priority = 12
 
     @classmethod
@@ -41,23 +38,17 @@ class YouTubeSource(Source):
         text = head_text(head)
         return text.startswith(("{", "[")) and '"youtube#' in text and '"items"' in text
 
-    def records(self, path: Path) -> Iterator[RawRecord | BadRecord]:
-        src = str(path)
-        for item in response_documents(path):
-            if isinstance(item, BadRecord):
-                yield item
-                continue
-            line, where, one, raw = item
-            if not isinstance(one, dict) or not isinstance(one.get("items"), list):
-                if isinstance(one, dict) and isinstance(one.get("error"), dict):
-                    yield BadRecord(src, line, f"{where}error", f"API error {one['error'].get('code')}: "
-                                    f"{one['error'].get('message')}", raw[:2000])
-                else:
-                    yield BadRecord(src, line, where or None, "not a YouTube Data API list response "
-                                    "(no 'items' list)", raw[:2000])
-                continue
-            for i, obj in enumerate(one["items"]):
-                yield from self._item(f"{where}items[{i}]", obj, src, line, raw)
+    def response(self, doc: Any, where: str, src: str, line: int, raw: bytes) -> Iterator[RawRecord | BadRecord]:
+        if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
+            if isinstance(doc, dict) and isinstance(doc.get("error"), dict):
+                yield BadRecord(src, line, f"{where}error", f"API error {doc['error'].get('code')}: "
+                                f"{doc['error'].get('message')}", raw[:2000])
+            else:
+                yield BadRecord(src, line, where or None, "not a YouTube Data API list response "
+                                "(no 'items' list)", raw[:2000])
+            return
+        for i, obj in enumerate(doc["items"]):
+            yield from self._item(f"{where}items[{i}]", obj, src, line, raw)
 
     def _item(self, label: str, obj: Any, src: str, line: int, raw: bytes) -> Iterator[RawRecord | BadRecord]:
         if not isinstance(obj, dict):

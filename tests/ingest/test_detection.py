@@ -82,3 +82,10 @@ def test_each_platform_fixture_has_malformed_records():
     for name, fmt in EXPECTED.items():
         if fmt in ("telegram", "x", "meta", "tiktok", "youtube", "whatsapp") and name != "whatsapp_android_24h.txt":
             assert str(FIXTURES / name) in bad_files, name
+
+
+def test_only_formats_are_registered_not_their_shared_bases():
+    """A base that leaves a method abstract (ResponseSource) is not a format of its own."""
+    pick_source(FIXTURES / "x_tweets_lookup.json")          # built-ins registered
+    assert {"csv", "jsonl", "meta", "telegram", "tiktok", "whatsapp", "x", "youtube"} <= set(SOURCES)
+    assert "response" not in SOURCES and all(not cls.__abstractmethods__ for cls in SOURCES.values())
