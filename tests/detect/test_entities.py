@@ -309,3 +309,17 @@ def test_place_names_that_are_also_common_words():
 
 def test_article_and_prepositions_are_not_part_of_the_place():
     assert places("السلطات الإيطالية وبالعراق ولليونان", lang="ar") == ["إيطالية", "العراق", "اليونان"]
+
+
+def test_region_ties_do_not_follow_the_string_hash_seed():
+    """Two dialects' cue words in equal numbers tie; which currency "دينار" becomes must be
+    the same in every process (it once followed PYTHONHASHSEED through a set's order)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from marsad.detect.entities import extract; "
+            "print(extract('برشا ماكو هواية فما السعر 500 دينار شكو برك').entities['prices'])")
+    seen = {subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": str(seed)},
+                           capture_output=True, text=True, check=True).stdout for seed in range(6)}
+    assert len(seen) == 1, seen

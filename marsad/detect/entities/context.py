@@ -122,7 +122,9 @@ class RegionContext:
         hits = toks.intersection(cues)
         if not "".join(toks).isalnum():
             hits.update(cues.keys() & {t.strip(_PUNCT) for t in toks if not t.isalnum()})
-        for tok in hits:
+        # Sorted: ties in the ranking keep insertion order, which must not follow the
+        # process's string-hash seed (the same post read twice must give the same result).
+        for tok in sorted(hits):
             for cc in cues[tok]:
                 ev[cc] = get(cc, 0.0) + 3.0
         for p in self.places:

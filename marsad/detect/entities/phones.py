@@ -123,7 +123,7 @@ def _leading_words(text: str, start: int) -> list[_Group]:
     """Digit words written just before a run ("zero three 390826400")."""
     out: list[_Group] = []
     pos = start
-    while True:
+    while pos and text[pos - 1].isspace():      # a digit word is followed by a space
         seg = text[max(0, pos - 16):pos]
         m = _LAST_WORD.search(seg)
         if not m:

@@ -152,11 +152,13 @@ def _scan(text: str, low: str, index, entries) -> list[Place]:
     words = _WORD.findall(low)
     out: list[Place] = []
     i, n, cursor = 0, len(words), 0
-    while i < n:
-        cands = index.get(words[i])
-        if not cands:
-            i += 1
+    # Only the few words that start an alias are visited (a comprehension, not a Python
+    # step per word); a multi-word hit skips the words it covers.
+    for c in [c for c, w in enumerate(words) if w in index]:
+        if c < i:
             continue
+        i = c
+        cands = index[words[i]]
         start = _locate(low, words[i], cursor)
         if start < 0:
             break

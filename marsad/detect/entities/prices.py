@@ -10,7 +10,7 @@ poster's region (context.py). Forms and multipliers are data: gazetteer/currenci
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 from . import gazetteer
@@ -116,6 +116,8 @@ def _numbers(text: str, number: re.Pattern):
 
 def parse_number(s: str) -> float:
     """'2.500' → 2500, '1,800' → 1800, '12.50' → 12.5, '2 500' → 2500, '٣٠٠٠' → 3000."""
+    if s.isascii() and s.isdigit():      # most numbers: no separators to read
+        return float(s)
     s = s.translate(_DIGITS).replace("\u066c", ",").replace("\u066b", ".")
     s = re.sub(r"[\s\u00a0\u202f']", "", s)
     if "," in s and "." in s:
@@ -214,6 +216,7 @@ def _squeezed(key: int, after: dict) -> dict:
     return table
 
 
+@lru_cache(maxsize=4096)
 def _key(s: str) -> str:
     return re.sub(r"\s+", " ", s).lower()
 
