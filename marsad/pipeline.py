@@ -94,25 +94,32 @@ class Quarantine:
             self._fh.close()
 
 
-def default_detector() -> Detector:
+def default_detector(jobs: int = 1) -> Detector:
+    """The text engine, in ``jobs`` worker processes when more than one."""
     from marsad.detect.engine import TextEngine
+    if jobs > 1:
+        from marsad.detect.parallel import ProcessDetector
+        return ProcessDetector(TextEngine.load, jobs)
     return TextEngine.load()
 
 
 def scan(paths: Sequence[str | Path], *, db: str | None = None, fmt: str = "auto",
          detector: Detector | None | bool = True, quarantine: str | Path | None = None,
          batch_size: int | None = None, progress: Callable[[int, int], None] | None = None,
-         detect_lang: bool = True, options: dict | None = None) -> ScanSummary:
+         detect_lang: bool = True, options: dict | None = None, jobs: int = 1) -> ScanSummary:
     """Ingest ``paths`` into the store at ``db``, detecting as it goes.
 
     ``detector=True`` uses the default text engine, ``None``/``False`` only stores posts.
     ``progress(records_done, bytes_done)`` is called after each batch. ``options`` reach the
-    sources that take them (CSV ``mapping``/``platform``, Telegram ``usernames``).
+    sources that take them (CSV ``mapping``/``platform``, Telegram ``usernames``). ``jobs`` > 1
+    runs the default engine in that many worker processes (same findings, same order).
     """
     t0 = time.perf_counter()
     engine = connect(db)
+    if jobs > 1 and detector is not True:
+        raise ValueError("jobs > 1 runs the default engine; pass detector=True")
     if detector is True:
-        detector = default_detector()
+        detector = default_detector(jobs)
     files = walk(paths)
     summary = ScanSummary(files=len(files))
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
@@ -128,6 +135,8 @@ def scan(paths: Sequence[str | Path], *, db: str | None = None, fmt: str = "auto
             if progress:
                 progress(summary.records, 0)
     finally:
+        if jobs > 1:
+            detector.close()
         bad.close()
         summary.bad = bad.count
         summary.quarantine = str(qpath) if bad.count else None

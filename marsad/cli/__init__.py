@@ -51,3 +51,17 @@ def add_db_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="URL", default=None,
                         help="SQLAlchemy URL, e.g. sqlite:///marsad.db or postgresql://user@host/db "
                              "(default: $MARSAD_DATABASE_URL or sqlite:///marsad.db)")
+
+
+def add_jobs_argument(parser: argparse.ArgumentParser) -> None:
+    """``-j/--jobs N``: detection in N worker processes (``0``: one per core)."""
+    parser.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+                        help="detect in N worker processes (default 1; 0 = one per core)")
+
+
+def _jobs(value: str) -> int:
+    import os
+    n = int(value)
+    if n < 0:
+        raise argparse.ArgumentTypeError("must be >= 0")
+    return n or len(os.sched_getaffinity(0))

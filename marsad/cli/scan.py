@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from marsad.cli import add_db_argument
+from marsad.cli import add_db_argument, add_jobs_argument
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                             "(default quarantine-<time>.jsonl here)")
         p.add_argument("--json", action="store_true", help="print the summary as JSON")
         p.add_argument("--no-progress", action="store_true")
-        p.set_defaults(func=run, detect=detect)
+        if detect:
+            add_jobs_argument(p)
+        p.set_defaults(func=run, detect=detect, jobs=1)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         summary = scan(args.paths, db=args.db, fmt=args.format, detector=args.detect,
                        quarantine=args.quarantine, progress=advance,
                        options={"mapping": parse_mapping(args.map) if args.map else None,
-                                "platform": args.platform})
+                                "platform": args.platform}, jobs=args.jobs)
     if args.json:
         print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
     else:
