@@ -25,7 +25,7 @@ import numpy as np
 import yaml
 
 from marsad.detect.prefilter import PatternSet
-from marsad.detect.textbatch import MAX_NGRAM, PROCLITICS, TextBatch
+from marsad.detect.textbatch import MAX_NGRAM, PROCLITICS, TextBatch, ragged_arange
 from marsad.errors import InputError
 from marsad.model import Indicator
 
@@ -108,7 +108,18 @@ class Lexicon:
             self.index.setdefault(key, []).append(entry)
             self.entries.append(entry)
             by_k[k][int(grams[k][int(first[j])])] = key
-        self._keys = {k: (np.array(sorted(d), dtype=np.uint64), d) for k, d in by_k.items()}
+        # Per k: the keys' hashes sorted, and beside each the key's number in self._key_text.
+        self._key_text: list[str] = sorted({key for d in by_k.values() for key in d.values()})
+        number = {key: i for i, key in enumerate(self._key_text)}
+        self._keys = {}
+        for k, d in by_k.items():
+            hashes = np.array(sorted(d), dtype=np.uint64)
+            self._keys[k] = (hashes, np.array([number[d[int(h)]] for h in hashes], dtype=np.int64))
+        # The keys' code points end to end, to check candidate windows against them as arrays.
+        self._key_len = np.array([len(key) for key in self._key_text], dtype=np.int64)
+        self._key_off = np.cumsum(self._key_len) - self._key_len
+        self._key_codes = np.frombuffer("".join(self._key_text).encode("utf-32-le", "surrogatepass"),
+                                        dtype=np.uint32)
 
     @property
     def pattern_set(self) -> PatternSet:
@@ -123,8 +134,8 @@ class Lexicon:
     def match_batch(self, tb: TextBatch) -> list[list[Hit]]:
         """Every indicator hit of every post of a batch (a phrase counts once per post)."""
         hits: list[list[Hit]] = [[] for _ in range(tb.n)]
-        found: list[tuple[int, int, int]] = []          # (first token, k, hash) of candidate windows
-        for k, (hashes, keys) in self._keys.items():
+        t_parts, k_parts, id_parts, h_parts = [], [], [], []
+        for k, (hashes, ids) in self._keys.items():
             if not len(hashes):
                 continue
             first, g = (None, tb.tok_hash) if k == 1 else tb.ngrams(k)
@@ -133,41 +144,69 @@ class Lexicon:
             at = np.minimum(np.searchsorted(hashes, g), len(hashes) - 1)
             where = np.flatnonzero(hashes[at] == g)
             if len(where):
-                firsts = where if first is None else first[where]
-                found += zip(firsts.tolist(), [k] * len(where), g[where].tolist())
-        if not found:
+                t_parts.append(where if first is None else first[where])
+                k_parts.append(np.full(len(where), k, dtype=np.int64))
+                id_parts.append(ids[at[where]])
+                h_parts.append(g[where])
+        if not t_parts:
             return self._match_patterns(tb, hits)
-        found.sort()
-        f, ts, te, tpost = tb.folded, tb.tok_start.tolist(), tb.tok_end.tolist(), tb.tok_post.tolist()
-        seen: set[tuple[int, str]] = set()
-        kept: list[tuple[int, int, int, str]] = []
-        for t, k, h in found:
-            key = self._keys[k][1][h]
-            written = f[ts[t]:te[t]] if k == 1 else " ".join(f[ts[j]:te[j]] for j in range(t, t + k))
-            post = tpost[t]
-            if written != key or (post, key) in seen:          # a hash collision never counts
-                continue
-            seen.add((post, key))
-            kept.append((post, t, k, key))
-        if kept:
-            t_arr = np.fromiter((x[1] for x in kept), dtype=np.int64, count=len(kept))
-            k_arr = np.fromiter((x[2] for x in kept), dtype=np.int64, count=len(kept))
-            exact = tb.exact.tolist()
-            for (post, _, _, key), span in zip(kept, tb.spans(tb.tok_raw[t_arr], tb.tok_end[t_arr + k_arr - 1])):
-                hits[post].extend([Hit(e, key, span if exact[post] else None) for e in self.index[key]])
+        t, k, kid, h = (np.concatenate(x) for x in (t_parts, k_parts, id_parts, h_parts))
+        order = np.lexsort((h, k, t))                  # by position in the batch, then length
+        t, k, kid = t[order], k[order], kid[order]
+        ok = self._verify(tb, t, k, kid)               # a hash collision never counts
+        t, k, kid = t[ok], k[ok], kid[ok]
+        post = tb.tok_post[t]
+        # A phrase counts once per post: its first window.
+        _, first = np.unique(post * len(self._key_text) + kid, return_index=True)
+        first.sort()
+        t, k, kid, post = t[first], k[first], kid[first], post[first]
+        exact = tb.exact.tolist()
+        text, index = self._key_text, self.index
+        for p, key_no, span in zip(post.tolist(), kid.tolist(), tb.spans(tb.tok_raw[t], tb.tok_end[t + k - 1])):
+            key = text[key_no]
+            hits[p].extend([Hit(e, key, span if exact[p] else None) for e in index[key]])
         return self._match_patterns(tb, hits)
+
+    def _verify(self, tb: TextBatch, t: np.ndarray, k: np.ndarray, kid: np.ndarray) -> np.ndarray:
+        """Which candidate windows (first token t, k tokens) spell their key exactly: the
+        windows' tokens joined by one space, compared code point by code point as arrays."""
+        n = len(t)
+        hit = np.repeat(np.arange(n), k)                       # one row per (window, token)
+        tok = t[hit] + ragged_arange(k)
+        tok_len = (tb.tok_end - tb.tok_start)[tok]
+        sep = (ragged_arange(k) < k[hit] - 1).astype(np.int64)  # a space after all but the last
+        win_len = np.bincount(hit, weights=tok_len + sep, minlength=n).astype(np.int64)
+        ok = win_len == self._key_len[kid]
+        rows = np.flatnonzero(ok[hit])
+        if not len(rows):
+            return ok
+        seg_len = (tok_len + sep)[rows]
+        seg = np.repeat(rows, seg_len)
+        q = ragged_arange(seg_len)
+        in_tok = q < tok_len[seg]
+        window = np.full(len(seg), 32, dtype=np.uint32)
+        window[in_tok] = tb.codes[tb.tok_start[tok[seg[in_tok]]] + q[in_tok]]
+        kept = np.flatnonzero(ok)
+        key = self._key_codes[np.repeat(self._key_off[kid[kept]], win_len[kept]) + ragged_arange(win_len[kept])]
+        wrong = np.bincount(hit[seg][window != key], minlength=n) > 0
+        return ok & ~wrong
 
     def _match_patterns(self, tb: TextBatch, hits: list[list[Hit]]) -> list[list[Hit]]:
         if self.patterns:
             f = tb.folded
-            texts = [f[a:b] for a, b in zip(tb.fstart.tolist(), tb.fend.tolist())]
-            for post, matches in enumerate(self.pattern_set.search(texts)):
-                for i, m in matches:
-                    span = None
-                    if tb.exact[post] and m.end() > m.start():
-                        base = int(tb.fstart[post])
-                        [span] = tb.spans(np.array([base + m.start()]), np.array([base + m.end()]))
-                    hits[post].append(Hit(self.patterns[i][1], m.group(0), span))
+            starts = tb.fstart.tolist()
+            texts = [f[a:b] for a, b in zip(starts, tb.fend.tolist())]
+            found = [(post, i, m) for post, matches in enumerate(self.pattern_set.search(texts)) for i, m in matches]
+            if not found:
+                return hits
+            # Spans of all matches in one vectorised call (an empty match gets none).
+            fs = np.fromiter((starts[p] + m.start() for p, _, m in found), dtype=np.int64, count=len(found))
+            fe = np.fromiter((starts[p] + max(m.end(), m.start() + 1) for p, _, m in found), dtype=np.int64,
+                             count=len(found))
+            exact = tb.exact.tolist()
+            for (post, i, m), span in zip(found, tb.spans(fs, fe)):
+                ok = exact[post] and m.end() > m.start()
+                hits[post].append(Hit(self.patterns[i][1], m.group(0), span if ok else None))
         return hits
 
 

@@ -237,3 +237,23 @@ QUIET = [   # everyday uses of the shared vocabulary: no harm indicator above 1.
 @pytest.mark.parametrize("label,text", QUIET)
 def test_everyday_uses_raise_no_strong_harm_indicator(lexicon, label, text):
     assert strongest(lexicon, text, label) <= 1.0
+
+
+def test_a_window_whose_hash_matches_must_also_spell_the_key(lexicon):
+    """Terms are found by hash; a window counts only if its tokens spell the key (so a hash
+    collision can never invent an indicator). Checked on windows paired with the right key,
+    a wrong key of the same length, and a key of another length."""
+    import numpy as np
+
+    from marsad.detect.textbatch import TextBatch
+
+    keys = lexicon._key_text
+    two = [key for key in keys if len(key.split(" ")) == 2][:2]
+    one = [key for key in keys if " " not in key][:1]
+    tb = TextBatch([f"xx {two[0]} yy", f"{one[0]}"])
+    number = {key: i for i, key in enumerate(keys)}
+    same_len = next(key for key in keys if len(key) == len(two[0]) and key != two[0] and " " in key)
+    t = np.array([1, 1, 1, 4], dtype=np.int64)      # tokens: xx A B yy | C
+    k = np.array([2, 2, 2, 1], dtype=np.int64)
+    kid = np.array([number[two[0]], number[same_len], number[two[1]], number[one[0]]], dtype=np.int64)
+    assert lexicon._verify(tb, t, k, kid).tolist() == [True, False, two[1] == two[0], True]
