@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 # DESIGN.md lists the first eight; snapchat, discord and roblox were added for grooming cases,
 # where conversations move to those apps (a contract change, noted on the issue).
@@ -74,8 +74,12 @@ class Post:
         return f"{self.platform}:{self.author_id}" if self.author_id else None
 
 
-@dataclass(frozen=True, slots=True)
-class Indicator:
+class Indicator(NamedTuple):
+    """Why a post got its label: a span of the original text and what it indicates.
+
+    A NamedTuple, not a frozen dataclass: a post carries a dozen of these, and a frozen
+    dataclass sets each field through object.__setattr__ (5x slower to build and to unpickle)."""
+
     category: str
     text: str
     start: int
@@ -87,10 +91,9 @@ class Indicator:
         return {"category": self.category, "text": self.text, "start": self.start, "end": self.end}
 
     def __reduce__(self):
-        # Pickled as the constructor's arguments: a frozen slots dataclass's default state
-        # protocol sets each field through object.__setattr__ (6x slower to unpickle), and
-        # findings cross process boundaries in parallel detection.
-        return (Indicator, (self.category, self.text, self.start, self.end, self.kind, self.weight))
+        # The constructor and the fields: pickle's generic route for a tuple subclass goes
+        # through copyreg in Python (2x slower), and findings cross processes (parallel.py).
+        return (Indicator, tuple(self))
 
 
 @dataclass(frozen=True, slots=True)

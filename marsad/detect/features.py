@@ -14,6 +14,7 @@ scaled by 1/sqrt(count), so long posts do not shout.
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 from typing import NamedTuple, Sequence
 
 import numpy as np
@@ -34,6 +35,12 @@ def named_features(hits: list[Hit], entity_flags: Sequence[str], has_tokens: boo
     if not has_tokens:
         feats.append("empty")
     return feats
+
+
+@lru_cache(maxsize=65536)
+def _column(feature: str, n_features: int) -> int:
+    """A named feature's column (the same few hundred names recur in every batch)."""
+    return zlib.crc32(feature.encode()) & (n_features - 1)
 
 
 class Features(NamedTuple):
@@ -61,7 +68,7 @@ def feature_matrix(tb: TextBatch, hits: Sequence[list[Hit]], entity_flags: Seque
     for p in range(tb.n):
         for f in named_features(hits[p], entity_flags[p], bool(has_tokens[p])):
             extra_r.append(p)
-            extra_c.append(zlib.crc32(f.encode()) & (n_features - 1))
+            extra_c.append(_column(f, n_features))
     rows = np.concatenate((rows, np.asarray(extra_r, dtype=np.int64)))
     cols = np.concatenate((cols, np.asarray(extra_c, dtype=np.int64)))
     count = np.bincount(rows, minlength=tb.n).astype(np.float32)

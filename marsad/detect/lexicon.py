@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import numpy as np
 import yaml
@@ -46,8 +46,7 @@ class Entry:
     phrase: str      # folded, clitics stripped, space-joined (for terms) or the pattern text
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     entry: Entry
     folded: str                          # the folded text that matched
     span: tuple[int, int] | None = None  # on the original text, when known exactly

@@ -156,3 +156,24 @@ def test_cached_tables_and_pattern_database_survive_a_bad_cache(tmp_path, monkey
     for text, found in zip(SAMPLES, got):
         assert [(i, m.span()) for i, m in found] == [(i, m.span()) for i, p in enumerate(PATTERNS)
                                                     if (m := re.search(p, text))]
+
+
+def test_literal_gate_answers_whether_any_literal_occurs():
+    from marsad.detect.prefilter import LiteralGate, hyperscan
+
+    gate = LiteralGate(["يورو", "eur", "2500e", "a.b"])
+    assert gate("السعر ٣٠٠٠ يورو للراس") and gate("only 40 eur") and gate("x 2500e y")
+    assert gate("a.b") and gate("xa.bx")
+    if hyperscan is not None:            # without it every text may match (callers run their full check)
+        assert not gate("no price here, 2500 people, a-b, حرقة") and not gate("")
+    assert LiteralGate([])("anything")
+
+
+def test_price_gate_keeps_every_price_form():
+    """The gate in front of the price scanner must let through every way a price is written."""
+    from marsad.detect.entities import extract
+
+    for text, amount in (("٣٠٠٠ يورو للشخص", 3000), ("4k euro", 4000), ("2500e", 2500), ("2.500€", 2500),
+                         ("$1,800 cash", 1800), ("السعر 2500", 2500), ("70 مليون سنتيم", 700000),
+                         ("۴۵ میلیون تومان", 450000000), ("3 آلاف يورو", 3000), ("4k e each", 4000)):
+        assert [p["amount"] for p in extract(text).entities["prices"]] == [amount], text

@@ -13,6 +13,8 @@ import re
 from functools import cache, lru_cache
 from typing import NamedTuple
 
+from marsad.detect.prefilter import LiteralGate
+
 from . import gazetteer
 from .context import RegionContext
 from .phones import _ANY_DIGIT, _DIGIT_RUN, _DIGITS
@@ -92,6 +94,22 @@ def _tables():
             after, before, ambiguous, mult, words)
 
 
+@cache
+def _gate() -> LiteralGate:
+    """Words without which no number is a price: currency forms (first word), price words,
+    "million" words, and "e"/"€"-style suffixes after a digit or a multiplier ("2500e",
+    "4k e"). Most posts with digits have none of them (dates, counts, phone numbers)."""
+    data = gazetteer.currencies()
+    forms = [f for spec in data["currencies"].values() for side in ("after", "before")
+             for f in map(str, spec.get(side, ())) if f != "e"]
+    forms += [str(k) for k in data["ambiguous"]] + [str(w) for w in data["price_words"]]
+    forms += ["مليون", "ملاين", "ملايين"]
+    mults = [str(f) for fs in data["multipliers"].values() for f in fs] + list("0123456789")
+    lits = [f.lower().split(" ")[0] or f.lower() for f in forms]
+    lits += [m.lower() + gap + "e" for m in mults for gap in ("", " ")]
+    return LiteralGate(lits)
+
+
 _WORD_HINTS = ("ألف ", "الف ", "ألفين", "الفين", "ألفان", "alf ", "Alf ", "alfin")
 _NOT_BEFORE_NUMBER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_+")
 
@@ -141,6 +159,8 @@ def find_prices(text: str, ctx: RegionContext, has_digit: bool | None = None) ->
     if has_digit is None:
         has_digit = _ANY_DIGIT.search(text) is not None
     has_word = ("لف" in text or "lf" in text) and any(w in text for w in _WORD_HINTS)
+    if has_digit and not _gate()(ctx.low if len(ctx.low) == len(text) else text.lower()):
+        has_digit = False
     if not has_digit and not has_word:
         return []
     (number, after_num, cur_before_num, word_before_num, no_cur_after, word_amount, range_before,
