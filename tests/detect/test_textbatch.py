@@ -158,19 +158,8 @@ def test_cached_tables_and_pattern_database_survive_a_bad_cache(tmp_path, monkey
                                                     if (m := re.search(p, text))]
 
 
-def test_literal_gate_answers_whether_any_literal_occurs():
-    from marsad.detect.prefilter import LiteralGate, hyperscan
-
-    gate = LiteralGate(["يورو", "eur", "2500e", "a.b"])
-    assert gate("السعر ٣٠٠٠ يورو للراس") and gate("only 40 eur") and gate("x 2500e y")
-    assert gate("a.b") and gate("xa.bx")
-    if hyperscan is not None:            # without it every text may match (callers run their full check)
-        assert not gate("no price here, 2500 people, a-b, حرقة") and not gate("")
-    assert LiteralGate([])("anything")
-
-
-def test_price_gate_keeps_every_price_form():
-    """The gate in front of the price scanner must let through every way a price is written."""
+def test_price_hints_keep_every_price_form():
+    """The character check in front of the price patterns must let every written form through."""
     from marsad.detect.entities import extract
 
     for text, amount in (("٣٠٠٠ يورو للشخص", 3000), ("4k euro", 4000), ("2500e", 2500), ("2.500€", 2500),

@@ -76,14 +76,15 @@ class _Group(NamedTuple):
     kind: str           # dig | key | word | plus
 
 
-def scan(text: str) -> list[list[_Group]]:
-    """Runs of digit groups that may together be one or more phone numbers."""
+def scan(text: str, words: list[str] | None = None) -> list[list[_Group]]:
+    """Runs of digit groups that may together be one or more phone numbers (``words``: the
+    text's lower-cased ``split()`` when the caller has it)."""
     if not _ANY_DIGIT.search(text):
         return []
     # No seven digits close together, no 🔟 and no digit word: no phone number (most posts
     # with digits: counts, dates, prices; one regex search to know).
     if (_SEVEN.search(text) is None and "\U0001f51f" not in text
-            and _WORD_DIGITS.keys().isdisjoint(text.lower().split())):
+            and _WORD_DIGITS.keys().isdisjoint(text.lower().split() if words is None else words)):
         return []
     runs: list[list[_Group]] = []
     run: list[_Group] = []
@@ -275,7 +276,7 @@ def _segment(run: list[_Group], ctx: RegionContext) -> list[tuple[int, int, tupl
 
 def find_phones(text: str, ctx: RegionContext) -> list[Phone]:
     """Phone numbers in ``text`` (mask links and prices out first), in order of appearance."""
-    runs = scan(text)
+    runs = scan(text, ctx.toks)
     if not runs:
         return []
     # Numbers with a country code first: their regions are evidence for the national ones.

@@ -13,8 +13,6 @@ import re
 from functools import cache, lru_cache
 from typing import NamedTuple
 
-from marsad.detect.prefilter import LiteralGate
-
 from . import gazetteer
 from .context import RegionContext
 from .phones import _ANY_DIGIT, _DIGIT_RUN, _DIGITS
@@ -94,20 +92,41 @@ def _tables():
             after, before, ambiguous, mult, words)
 
 
+class _Hints(NamedTuple):
+    after: frozenset[str]        # first characters of what may follow a price's number
+    before: frozenset[str]       # last characters of currency forms written before it
+    word: frozenset[str]         # last characters of price words ("السعر 2500")
+
+
 @cache
-def _gate() -> LiteralGate:
-    """Words without which no number is a price: currency forms (first word), price words,
-    "million" words, and "e"/"€"-style suffixes after a digit or a multiplier ("2500e",
-    "4k e"). Most posts with digits have none of them (dates, counts, phone numbers)."""
+def _hints() -> _Hints:
+    """Characters the price patterns need next to a number, in both cases: a number without
+    any of them is skipped before the patterns run. Each set is a superset of what the
+    corresponding pattern in ``_tables`` can match at that place, so nothing is lost."""
     data = gazetteer.currencies()
-    forms = [f for spec in data["currencies"].values() for side in ("after", "before")
-             for f in map(str, spec.get(side, ())) if f != "e"]
-    forms += [str(k) for k in data["ambiguous"]] + [str(w) for w in data["price_words"]]
-    forms += ["مليون", "ملاين", "ملايين"]
-    mults = [str(f) for fs in data["multipliers"].values() for f in fs] + list("0123456789")
-    lits = [f.lower().split(" ")[0] or f.lower() for f in forms]
-    lits += [m.lower() + gap + "e" for m in mults for gap in ("", " ")]
-    return LiteralGate(lits)
+    after = [f for spec in data["currencies"].values() for f in map(str, spec.get("after", ()))]
+    after += [str(k) for k in data["ambiguous"]] + [str(f) for fs in data["multipliers"].values() for f in fs]
+    after += ["e", "مليون", "ملاين", "ملايين"]
+    before = [str(f) for spec in data["currencies"].values() for f in spec.get("before", ())]
+    words = [str(w) for w in data["price_words"]]
+
+    def both(chars):
+        return frozenset(c for x in chars if x for c in (x, x.lower(), x.upper()) if len(c) == 1)
+    return _Hints(both(f[0] for f in after), both(f[-1] for f in before), both(w[-1] for w in words))
+
+
+def _hint_before(text: str, s: int, hints: _Hints) -> bool:
+    """Whether a currency form may end right before ``s`` (``$ 300``), or a price word up to
+    five separator characters before it (``السعر: 300``)."""
+    b = text[s - 1:s]
+    if b.isspace():
+        b = text[s - 2:s - 1] if s >= 2 else ""
+    if b and b in hints.before:
+        return True
+    j = s
+    while j > 0 and s - j < 5 and (text[j - 1].isspace() or text[j - 1] in ":：=-"):
+        j -= 1
+    return j > 0 and text[j - 1] in hints.word
 
 
 _WORD_HINTS = ("ألف ", "الف ", "ألفين", "الفين", "ألفان", "alf ", "Alf ", "alfin")
@@ -159,18 +178,22 @@ def find_prices(text: str, ctx: RegionContext, has_digit: bool | None = None) ->
     if has_digit is None:
         has_digit = _ANY_DIGIT.search(text) is not None
     has_word = ("لف" in text or "lf" in text) and any(w in text for w in _WORD_HINTS)
-    if has_digit and not _gate()(ctx.low if len(ctx.low) == len(text) else text.lower()):
-        has_digit = False
     if not has_digit and not has_word:
         return []
     (number, after_num, cur_before_num, word_before_num, no_cur_after, word_amount, range_before,
      after, before, ambiguous, mult, words) = _tables()
+    hints = _hints()
     out: list[Price] = []
     for m in (_numbers(text, number) if has_digit else ()):
         s, e = m.span()
         nxt = text[e + 1:e + 2] if text[e:e + 1] in " .-\u00a0" else text[e:e + 1]
         if nxt.isdigit() or (s and text[s - 1:s] in "-." and text[s - 2:s - 1].isdigit()):
             continue      # one group of a longer digit run: a phone number, a date
+        c = text[e:e + 1]
+        if c.isspace():
+            c = text[e + 1:e + 2]
+        if c not in hints.after and not _hint_before(text, s, hints):
+            continue      # nothing a price needs next to this number (most numbers: ~1 µs to know)
         value = parse_number(m.group())
         a = after_num.match(text, e)
         code, scale, end = None, 1, e
