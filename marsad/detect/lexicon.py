@@ -30,6 +30,8 @@ from marsad.errors import InputError
 from marsad.model import Indicator
 
 LEXICON_DIR = Path(__file__).parent / "lexicons"
+_BLOOM_BITS = 20                               # 1 MB: ~0.6% of windows pass for 6k keys
+_BLOOM_MASK = np.uint64((1 << _BLOOM_BITS) - 1)
 
 
 def tokens(text: str) -> list[str]:
@@ -111,9 +113,13 @@ class Lexicon:
         self._key_text: list[str] = sorted({key for d in by_k.values() for key in d.values()})
         number = {key: i for i, key in enumerate(self._key_text)}
         self._keys = {}
+        # A bitmap of the keys' low hash bits: almost every window of a batch is ruled out by
+        # one array lookup, and only the few left are binary-searched (15 -> 2 µs a post).
+        self._bloom = np.zeros(1 << _BLOOM_BITS, dtype=bool)
         for k, d in by_k.items():
             hashes = np.array(sorted(d), dtype=np.uint64)
             self._keys[k] = (hashes, np.array([number[d[int(h)]] for h in hashes], dtype=np.int64))
+            self._bloom[(hashes & _BLOOM_MASK).astype(np.int64)] = True
         # The keys' code points end to end, to check candidate windows against them as arrays.
         self._key_len = np.array([len(key) for key in self._key_text], dtype=np.int64)
         self._key_off = np.cumsum(self._key_len) - self._key_len
@@ -138,14 +144,16 @@ class Lexicon:
             if not len(hashes):
                 continue
             first, g = (None, tb.tok_hash) if k == 1 else tb.ngrams(k)
-            # The keys are sorted once at load: a binary search per window, no re-sort per call
-            # (np.isin sorts both sides every time: 1.4 ms of a one-post request).
-            at = np.minimum(np.searchsorted(hashes, g), len(hashes) - 1)
-            where = np.flatnonzero(hashes[at] == g)
+            # The keys are sorted once at load: a binary search per window left by the bitmap,
+            # no re-sort per call (np.isin sorts both sides every time: 1.4 ms for one post).
+            maybe = np.flatnonzero(self._bloom[(g & _BLOOM_MASK).astype(np.int64)])
+            at = np.minimum(np.searchsorted(hashes, g[maybe]), len(hashes) - 1)
+            same = hashes[at] == g[maybe]
+            where, at = maybe[same], at[same]
             if len(where):
                 t_parts.append(where if first is None else first[where])
                 k_parts.append(np.full(len(where), k, dtype=np.int64))
-                id_parts.append(ids[at[where]])
+                id_parts.append(ids[at])
                 h_parts.append(g[where])
         if not t_parts:
             return self._match_patterns(tb, hits)
