@@ -129,11 +129,25 @@ def scan(paths: Sequence[str | Path], *, db: str | None = None, fmt: str = "auto
         run_id = conn.execute(insert(ingest_runs).values(
             started_at=datetime.now(timezone.utc), paths=[str(p) for p in paths])).inserted_primary_key[0]
     size = batch_size or settings.get("BATCH_SIZE")
+    # Worker processes (``jobs`` > 1) also identify languages, and detect one batch while this
+    # process reads, checks and writes the next: the parent is what limits a many-core scan.
+    workers = detector if hasattr(detector, "submit") else None
+    records = read(files, fmt, options, summary.skipped)
+    in_flight: tuple[list[Post], object] | None = None
     try:
-        for batch in batched(posts_from(read(files, fmt, options, summary.skipped), bad, detect_lang=detect_lang), size):
-            _store_batch(engine, batch, detector or None, summary)
+        for batch in batched(posts_from(records, bad, detect_lang=detect_lang and workers is None), size):
+            if workers is None:
+                _store_batch(engine, batch, detector or None, summary)
+            else:
+                fresh = _fresh(engine, batch, summary, in_flight[0] if in_flight else ())
+                job = (fresh, workers.submit(fresh, detect_lang=detect_lang))
+                if in_flight:
+                    _write(engine, *_collect(*in_flight), workers, summary)
+                in_flight = job
             if progress:
                 progress(summary.records, 0)
+        if in_flight:
+            _write(engine, *_collect(*in_flight), workers, summary)
     finally:
         if jobs > 1:
             detector.close()
@@ -150,6 +164,15 @@ def scan(paths: Sequence[str | Path], *, db: str | None = None, fmt: str = "auto
 
 def _store_batch(engine, batch: list[Post], detector: Detector | None, summary: ScanSummary,
                  match_media: bool = True) -> None:
+    fresh = _fresh(engine, batch, summary)
+    # Detection and media matching run before the write transaction (which stays short);
+    # media matching is idempotent, so a crash before the commit below only repeats it.
+    found = detector.predict(fresh) if detector is not None and fresh else []
+    _write(engine, fresh, found, detector, summary, match_media)
+
+
+def _fresh(engine, batch: list[Post], summary: ScanSummary, in_flight: Sequence[Post] = ()) -> list[Post]:
+    """The posts of ``batch`` not stored yet (nor in the batch still being detected)."""
     # The same (platform, id) twice inside one input: the first wins, later ones are duplicates.
     unique: dict[tuple[str, str], Post] = {}
     for p in batch:
@@ -157,10 +180,20 @@ def _store_batch(engine, batch: list[Post], detector: Detector | None, summary: 
     summary.records += len(batch)
     with engine.connect() as conn:
         stored = writer.existing_keys(conn, list(unique))
+    stored |= {p.key for p in in_flight}
     fresh = [p for k, p in unique.items() if k not in stored]
-    # Detection and media matching run before the write transaction (which stays short);
-    # media matching is idempotent, so a crash before the commit below only repeats it.
-    found = detector.predict(fresh) if detector is not None and fresh else []
+    summary.already_stored += len(batch) - len(fresh)
+    return fresh
+
+
+def _collect(fresh: list[Post], job) -> tuple[list[Post], list[Finding]]:
+    """A submitted batch's findings; the language the workers identified goes on the post."""
+    found = job.result()
+    return [replace(p, lang=f.lang) if p.lang is None and f.lang else p for p, f in zip(fresh, found)], found
+
+
+def _write(engine, fresh: list[Post], found: list[Finding], detector: Detector | None, summary: ScanSummary,
+           match_media: bool = True) -> None:
     if match_media and found:
         found = [with_media_matches(engine, p, f) if p.media else f for p, f in zip(fresh, found)]
     with engine.begin() as conn:
@@ -168,7 +201,6 @@ def _store_batch(engine, batch: list[Post], detector: Detector | None, summary: 
         writer.upsert_accounts(conn, fresh)
         if found:
             writer.upsert_findings(conn, list(zip(fresh, found)), detector.tag)
-    summary.already_stored += len(batch) - len(fresh)
     summary.new += len(fresh)
     for p, f in zip(fresh, found):
         summary.labels[f.label] += 1

@@ -9,8 +9,11 @@ turns on one interpreter lock. Each worker builds its detector once from ``facto
 picklable callable such as ``TextEngine.load``, which reads the cached model) and is sent only
 what detection reads: the posts without their verbatim export record. A batch is cut into one
 contiguous slice per worker and the answers are put back in input order, so a scan stores
-exactly the rows it would store with one process. Workers are started with ``spawn``: a
-forked copy of a process that holds database connections or threads is not safe.
+exactly the rows it would store with one process. ``submit`` returns at once, so a scan reads
+and writes one batch while the workers detect the next, and the workers also identify the
+posts' languages: the parent's own work is what bounds a scan on many cores. Workers are
+started with ``spawn``: a forked copy of a process that holds connections or threads is not
+safe.
 """
 from __future__ import annotations
 
@@ -32,8 +35,24 @@ def _start(factory: Callable[[], Detector]) -> None:
     _worker = factory()
 
 
-def _predict(posts: list[Post]) -> list[Finding]:
+def _predict(posts: list[Post], detect_lang: bool = False) -> list[Finding]:
+    if detect_lang:      # as normalize.post.to_post does, here instead of in the parent
+        from marsad.normalize.language import detect_language
+        posts = [replace(p, lang=detect_language(p.text)) if p.lang is None and p.text else p for p in posts]
     return _worker.predict(posts)
+
+
+class Pending:
+    """Findings of a submitted batch, in input order once ``result()`` is called."""
+
+    def __init__(self, futures):
+        self._futures = futures
+
+    def result(self) -> list[Finding]:
+        out: list[Finding] = []
+        for f in self._futures:
+            out += f.result()
+        return out
 
 
 def _tag(_: int) -> str:
@@ -59,13 +78,15 @@ class ProcessDetector(Detector):
         return self._tag
 
     def predict(self, posts: Sequence[Post]) -> list[Finding]:
+        return self.submit(posts).result()
+
+    def submit(self, posts: Sequence[Post], detect_lang: bool = False) -> Pending:
+        """Start detecting ``posts`` and return at once; ``detect_lang``: identify the language
+        of posts that have none first (``Finding.lang`` carries it back)."""
         slim = [replace(p, raw={}) if p.raw else p for p in posts]
         n = max(1, min(self.jobs, len(slim) // MIN_SLICE))
         cuts = [len(slim) * i // n for i in range(n + 1)]
-        out: list[Finding] = []
-        for part in self._pool.map(_predict, [slim[a:b] for a, b in zip(cuts, cuts[1:])]):
-            out += part
-        return out
+        return Pending([self._pool.submit(_predict, slim[a:b], detect_lang) for a, b in zip(cuts, cuts[1:])])
 
     def close(self) -> None:
         self._pool.shutdown(cancel_futures=True)

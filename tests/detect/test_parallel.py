@@ -56,8 +56,30 @@ def test_scan_and_classify_with_jobs_store_and_print_the_same(tmp_path):
         with sqlite3.connect(db) as conn:
             rows[jobs] = conn.execute("SELECT platform, post_id, label, risk, scores, indicators, entities, "
                                       "route_from, route_to, detector FROM findings ORDER BY post_id").fetchall()
-    assert len(rows["1"]) == 3 * MIN_SLICE and rows["1"] == rows["2"]
+            rows[jobs] += conn.execute("SELECT platform, id, lang, sha256 FROM posts ORDER BY id").fetchall()
+    assert len(rows["1"]) == 2 * 3 * MIN_SLICE and rows["1"] == rows["2"]
+    assert len({r[2] for r in rows["2"][3 * MIN_SLICE:]}) > 3      # languages identified (by the workers)
     one = _marsad("classify", str(src))
     two = _marsad("classify", str(src), "-j", "2")
     assert one.returncode == two.returncode == 0, two.stderr
     assert one.stdout == two.stdout and one.stdout.count("\n") == 3 * MIN_SLICE
+
+
+def test_scan_with_workers_keeps_duplicates_across_batches_out(tmp_path):
+    """A post repeated in the next batch (still being detected when that batch is checked)
+    is stored once, and the summary counts it as already stored; small batches make the
+    scan hand the workers several batches."""
+    from marsad.pipeline import scan
+
+    posts = corpus_posts(500)
+    lines = [json.dumps({"id": p.id, "platform": p.platform, "text": p.text}, ensure_ascii=False) for p in posts]
+    src = tmp_path / "dup.jsonl"
+    src.write_text("\n".join(lines[:300] + lines[250:]) + "\n", encoding="utf-8")    # 250..299 twice
+    with ProcessDetector(TextEngine.load, jobs=2) as detector:
+        summary = scan([src], db=f"sqlite:///{tmp_path / 'd.db'}", detector=detector, batch_size=100,
+                       quarantine=tmp_path / "q.jsonl")
+    assert (summary.records, summary.new, summary.already_stored) == (550, 500, 50)
+    assert sum(summary.labels.values()) == 500 and sum(summary.languages.values()) == 500
+    with sqlite3.connect(tmp_path / "d.db") as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT id) FROM posts").fetchone() == (500, 500)
+        assert conn.execute("SELECT count(*) FROM findings").fetchone() == (500,)
