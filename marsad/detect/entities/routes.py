@@ -61,13 +61,19 @@ def find_routes(text: str, places: list[Place]) -> list[dict]:
         if a.text != b.text and r not in routes:
             routes.append(r)
 
-    marks = [_marks(text, p) for p in places]
+    marks: dict[int, tuple[bool, bool]] = {}     # computed only for places next to a close one
+
+    def marked(i: int) -> tuple[bool, bool]:
+        if i not in marks:
+            marks[i] = _marks(text, places[i])
+        return marks[i]
+
     for i in range(len(places) - 1):
         a, b = places[i], places[i + 1]
         gap = text[a.end:b.start - len(b.proclitic)]
         if len(gap) > 60 or "\n\n" in gap:
             continue
-        (a_from, a_to), (b_from, b_to) = marks[i], marks[i + 1]
+        (a_from, a_to), (b_from, b_to) = marked(i), marked(i + 1)
         if _ARROW.match(gap):
             add(a, b)
         elif a_from and b_to:
@@ -76,6 +82,6 @@ def find_routes(text: str, places: list[Place]) -> list[dict]:
             add(b, a)
         elif b_to and routes and routes[-1]["to"] == a.text and _THEN.match(gap):
             add(a, b)
-        elif b_to and _THEN.match(gap) and i > 0 and marks[i][1]:
+        elif b_to and _THEN.match(gap) and i > 0 and a_to:
             add(a, b)
     return routes
