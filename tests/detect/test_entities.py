@@ -323,3 +323,29 @@ def test_region_ties_do_not_follow_the_string_hash_seed():
     seen = {subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": str(seed)},
                            capture_output=True, text=True, check=True).stdout for seed in range(6)}
     assert len(seen) == 1, seen
+
+
+def test_phone_scanner_shortcuts_lose_no_run():
+    """``scan`` reads only digit chains that can hold a number; on random mixes of digits,
+    keycaps, plus signs, gaps, digit words and noise it must return exactly the runs that
+    reading every token of the text returns."""
+    import random
+
+    from marsad.detect.entities import phones
+
+    def every_token(text):
+        runs = []
+        phones._runs(text, 0, len(text), runs)
+        out = []
+        for run in runs:
+            words = phones._leading_words(text, run[0].start)
+            if sum(len(g.digits) for g in run) + len(words) >= 7:
+                out.append(words + run)
+        return out
+
+    rng = random.Random(11)
+    pieces = ["0", "1", "9", "٣", "۴", "+", " ", "-", ".", "/", "(", ")", "✨", "\ufe0f", "\u20e3", "1\ufe0f\u20e3",
+              "x", "TRC", "\n", "📞", "zero", " one ", "🔟", "00", "218", "091", "2025", ":", "€", "صفر", " سبعة "]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 40))) for _ in range(5000)]
+    assert sum(bool(every_token(t)) for t in texts) > 500          # the mix does hold numbers
+    assert [phones.scan(t) for t in texts] == [every_token(t) for t in texts]

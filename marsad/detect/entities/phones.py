@@ -31,10 +31,11 @@ _TOKEN = re.compile(r"(?P<key>[0-9]\ufe0f?\u20e3)|(?P<ten>\U0001f51f)|(?P<dig>[0
 # brackets, bullets, invisible marks and emoji, at most six characters, never a line break.
 _GAP = re.compile(r"[ \t\u00a0\u2009\u202f\-\u2010-\u2015.\u00b7\u2022/()_*~|\u200b-\u200f\u2060\u2066-\u2069"
                   r"\ufe0e\ufe0f\u200d\u20e3\u2190-\u2bff\u2600-\u27bf\u3030\U0001f000-\U0001faff]{0,6}")
-# Seven digits, each within eight gap characters of the next: every run ``scan`` can return
-# without digit words or 🔟 has this (a keycap's marks count as gap here, hence 8 and not 6).
-_SEVEN = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9](?:" + _GAP.pattern.replace("{0,6}", "{0,8}")
-                    + r"[0-9\u0660-\u0669\u06f0-\u06f9]){6}")
+# Digits joined by gaps, with a plus sign in front: every run ``scan`` reads lies inside one
+# such chain (a keycap's marks count as gap here, hence up to 8 characters and not 6).
+_GAP8 = _GAP.pattern.replace("{0,6}", "{0,8}")
+_CHAIN = re.compile(r"(?:[+\uff0b]" + _GAP8 + r")?[0-9\u0660-\u0669\u06f0-\u06f9](?:" + _GAP8
+                    + r"[0-9\u0660-\u0669\u06f0-\u06f9])*")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _YEARS = re.compile(r"(?:(?:19|20)\d\d){2,3}")
 _DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}:\d{2}")
@@ -76,20 +77,39 @@ class _Group(NamedTuple):
     kind: str           # dig | key | word | plus
 
 
-def scan(text: str, words: list[str] | None = None) -> list[list[_Group]]:
-    """Runs of digit groups that may together be one or more phone numbers (``words``: the
-    text's lower-cased ``split()`` when the caller has it)."""
+def scan(text: str) -> list[list[_Group]]:
+    """Runs of digit groups that may together be one or more phone numbers."""
     if not _ANY_DIGIT.search(text):
         return []
-    # No seven digits close together, no 🔟 and no digit word: no phone number (most posts
-    # with digits: counts, dates, prices; one regex search to know).
-    if (_SEVEN.search(text) is None and "\U0001f51f" not in text
-            and _WORD_DIGITS.keys().isdisjoint(text.lower().split() if words is None else words)):
-        return []
+    if "\U0001f51f" in text:
+        spans = [(0, len(text))]        # 🔟 is a token the chains below do not know
+    else:
+        # Only a chain of digits that holds seven of them, or follows digit words, can hold a
+        # number; the rest of a post's digits (counts, dates, prices) are skipped without a
+        # step per digit group. Digit words can only stand before a chain's first run.
+        spans = [c.span() for c in _CHAIN.finditer(text)
+                 if sum(map(len, _DIGIT_RUN.findall(c.group()))) >= 7 or _leading_words(text, c.start())]
     runs: list[list[_Group]] = []
+    for lo, hi in spans:
+        _runs(text, lo, hi, runs)
+    out = []
+    for run in runs:
+        words = _leading_words(text, run[0].start)
+        if sum(len(g.digits) for g in run) + len(words) < 7:
+            continue
+        out.append(words + run)
+    return out
+
+
+def _runs(text: str, lo: int, hi: int, runs: list[list[_Group]]) -> None:
+    """The runs of the tokens starting in text[lo:hi]: tokens joined by a gap ``_GAP`` allows
+    (a plus sign always starts a run). A chain found by ``_CHAIN`` never splits a run: its
+    gaps allow more than ``_GAP`` and it takes a plus sign in front."""
     run: list[_Group] = []
     last_end = -1
-    for m in _TOKEN.finditer(text):
+    for m in _TOKEN.finditer(text, lo):
+        if m.start() >= hi:
+            break
         kind = m.lastgroup
         if kind == "key":
             digits = m.group()[0]
@@ -113,13 +133,6 @@ def scan(text: str, words: list[str] | None = None) -> list[list[_Group]]:
         last_end = m.end()
     if run:
         runs.append(run)
-    out = []
-    for run in runs:
-        words = _leading_words(text, run[0].start)
-        if sum(len(g.digits) for g in run) + len(words) < 7:
-            continue
-        out.append(words + run)
-    return out
 
 
 _LAST_WORD = re.compile(r"(\w+)(\s+)$")
@@ -276,7 +289,7 @@ def _segment(run: list[_Group], ctx: RegionContext) -> list[tuple[int, int, tupl
 
 def find_phones(text: str, ctx: RegionContext) -> list[Phone]:
     """Phone numbers in ``text`` (mask links and prices out first), in order of appearance."""
-    runs = scan(text, ctx.toks)
+    runs = scan(text)
     if not runs:
         return []
     # Numbers with a country code first: their regions are evidence for the national ones.
