@@ -31,11 +31,11 @@ _TOKEN = re.compile(r"(?P<key>[0-9]\ufe0f?\u20e3)|(?P<ten>\U0001f51f)|(?P<dig>[0
 # brackets, bullets, invisible marks and emoji, at most six characters, never a line break.
 _GAP = re.compile(r"[ \t\u00a0\u2009\u202f\-\u2010-\u2015.\u00b7\u2022/()_*~|\u200b-\u200f\u2060\u2066-\u2069"
                   r"\ufe0e\ufe0f\u200d\u20e3\u2190-\u2bff\u2600-\u27bf\u3030\U0001f000-\U0001faff]{0,6}")
-# Digits joined by gaps, with a plus sign in front: every run ``scan`` reads lies inside one
-# such chain (a keycap's marks count as gap here, hence up to 8 characters and not 6).
+# Digits joined by gaps (and a plus sign in front, found apart): every run ``scan`` reads lies
+# inside one such chain (a keycap's marks count as gap here, hence up to 8 characters, not 6).
 _GAP8 = _GAP.pattern.replace("{0,6}", "{0,8}")
-_CHAIN = re.compile(r"(?:[+\uff0b]" + _GAP8 + r")?[0-9\u0660-\u0669\u06f0-\u06f9](?:" + _GAP8
-                    + r"[0-9\u0660-\u0669\u06f0-\u06f9])*")
+_CHAIN = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9](?:" + _GAP8 + r"[0-9\u0660-\u0669\u06f0-\u06f9])*")
+_PLUS_BEFORE = re.compile(r"[+\uff0b]" + _GAP8 + r"\Z")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _YEARS = re.compile(r"(?:(?:19|20)\d\d){2,3}")
 _DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}:\d{2}")
@@ -87,8 +87,15 @@ def scan(text: str) -> list[list[_Group]]:
         # Only a chain of digits that holds seven of them, or follows digit words, can hold a
         # number; the rest of a post's digits (counts, dates, prices) are skipped without a
         # step per digit group. Digit words can only stand before a chain's first run.
-        spans = [c.span() for c in _CHAIN.finditer(text)
-                 if sum(map(len, _DIGIT_RUN.findall(c.group()))) >= 7 or _leading_words(text, c.start())]
+        spans = []
+        for c in _CHAIN.finditer(text):
+            lo = c.start()
+            # A plus sign in front belongs to the run (searched back from the chain: a regex
+            # that starts with an optional "+" cannot jump from digit to digit).
+            if lo and (p := _PLUS_BEFORE.search(text, max(0, lo - 9), lo)) is not None:
+                lo = p.start()
+            if sum(map(len, _DIGIT_RUN.findall(c.group()))) >= 7 or _leading_words(text, lo):
+                spans.append((lo, c.end()))
     runs: list[list[_Group]] = []
     for lo, hi in spans:
         _runs(text, lo, hi, runs)
