@@ -26,22 +26,37 @@ def classify_dicts(items: Sequence[dict], detector=None, source: str = "request"
 
 def classify_lines(lines: IO[bytes] | Iterable[bytes], source: str = "-", batch: int = 1000,
                    detector=None) -> Iterator[dict]:
-    """Contract dicts, or ``{"line", "error"}`` for bad lines, in input order, streaming."""
+    """Contract dicts, or ``{"line", "error"}`` for bad lines, in input order, streaming.
+
+    With worker processes (``parallel.ProcessDetector``) the workers also identify languages,
+    and one batch is detected while the next is read."""
+    workers = detector if hasattr(detector, "submit") else None
     pending: list[tuple[int, Post | dict]] = []
+    in_flight: list = []
 
     def flush():
-        posts = [p for _, p in pending if isinstance(p, Post)]
-        found = iter(classify(posts, detector)) if posts else iter(())
-        for _, p in pending:
-            yield next(found).as_dict() if isinstance(p, Post) else p
+        items = list(pending)
         pending.clear()
+        posts = [p for _, p in items if isinstance(p, Post)]
+        if workers is not None:
+            job = workers.submit(posts, detect_lang=True)
+            if in_flight:
+                yield from emit(*in_flight.pop())
+            in_flight.append((items, job.result))
+            return
+        yield from emit(items, lambda: classify(posts, detector) if posts else [])
+
+    def emit(items, result):
+        found = iter(result())
+        for _, p in items:
+            yield next(found).as_dict() if isinstance(p, Post) else p
 
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             data = json.loads(line)
-            post = to_post(RawRecord(data, source, n, line.strip()))
+            post = to_post(RawRecord(data, source, n, line.strip()), detect_lang=workers is None)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             pending.append((n, {"line": n, "error": f"invalid JSON: {exc}"}))
         except InputError as exc:
@@ -52,3 +67,5 @@ def classify_lines(lines: IO[bytes] | Iterable[bytes], source: str = "-", batch:
         if len(pending) >= batch:
             yield from flush()
     yield from flush()
+    if in_flight:
+        yield from emit(*in_flight.pop())
