@@ -189,7 +189,12 @@ class TextBatch:
             drop = np.zeros(len(codes), dtype=bool)
             drop[2:] = (codes[2:] == codes[1:-1]) & (codes[1:-1] == codes[:-2]) & isl[2:]
             codes, gpos = codes[~drop], gpos[~drop]
-        post = np.clip(np.searchsorted(starts, gpos, side="right") - 1, 0, max(n - 1, 0))
+        # The post of each joined-text position (its separator counts as the post's; the last
+        # one as the last post's), gathered rather than searched for.
+        post_at = np.empty(len(raw), dtype=np.int64)
+        post_at[:len(raw) - 1] = np.repeat(np.arange(n, dtype=np.int64), lens + 1)
+        post_at[len(raw) - 1:] = max(n - 1, 0)
+        post = post_at[gpos]
         self.codes, self.post = codes, post
         self.orig = gpos - starts[post] - 1              # -1: the separator before the post
         self.fstart = np.searchsorted(post, np.arange(n), side="left")
@@ -233,8 +238,10 @@ class TextBatch:
                 todo &= ~ok
         self.tok_start = ts + strip
         # Character-gram view: token characters as they are, everything else one MARK.
-        depth = np.bincount(self.tok_start, minlength=n_chars + 1) - np.bincount(te, minlength=n_chars + 1)
-        self.inside = np.cumsum(depth[:n_chars]) > 0
+        depth = np.zeros(n_chars + 1, dtype=np.int8)      # +1 where a token starts, -1 after it
+        depth[self.tok_start] = 1
+        depth[te] = -1
+        self.inside = np.cumsum(depth[:n_chars], dtype=np.int8) > 0
         marked = np.where(self.inside, codes, MARK).astype(np.uint64)
         pw, inv = _powers(n_chars + 1)
         with np.errstate(over="ignore"):
