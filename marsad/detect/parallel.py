@@ -13,7 +13,8 @@ exactly the rows it would store with one process. ``submit`` returns at once, so
 and writes one batch while the workers detect the next, and the workers also identify the
 posts' languages: the parent's own work is what bounds a scan on many cores. Workers are
 started with ``spawn``: a forked copy of a process that holds connections or threads is not
-safe.
+safe. So, as with any ``spawn`` pool, a script that starts workers at import time needs the
+``if __name__ == "__main__":`` guard (the ``marsad`` command has it).
 """
 from __future__ import annotations
 
