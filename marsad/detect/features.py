@@ -52,9 +52,12 @@ class Features(NamedTuple):
     n: int
     n_features: int
 
-    def tocsr(self) -> sparse.csr_matrix:
+    def tocoo(self) -> sparse.coo_matrix:
         return sparse.coo_matrix((self.data, (self.rows, self.cols)), shape=(self.n, self.n_features),
-                                 dtype=np.float32).tocsr()
+                                 dtype=np.float32)
+
+    def tocsr(self) -> sparse.csr_matrix:
+        return self.tocoo().tocsr()
 
 
 def feature_matrix(tb: TextBatch, hits: Sequence[list[Hit]], entity_flags: Sequence[Sequence[str]],

@@ -52,8 +52,10 @@ class HarmModel:
         self._W = full
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities for ``features.Features`` (or a CSR matrix)."""
-        z = X.tocsr() @ self._W + self.intercept_
+        """Class probabilities for ``features.Features`` (or a scipy sparse matrix)."""
+        # The product straight from the batch's (row, column, value) triples: converting them
+        # to CSR first (sorting, summing duplicates) took twice as long as the product.
+        z = X.tocoo() @ self._W + self.intercept_
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         return p / p.sum(axis=1, keepdims=True)
