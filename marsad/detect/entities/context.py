@@ -118,10 +118,12 @@ class RegionContext:
                 if cc:
                     ev[cc] = get(cc, 0.0) + 10.0
         cues = _cue_table()
-        toks = set(self.toks if self.toks is not None else self.low.split())
-        hits = toks.intersection(cues)
-        if not "".join(toks).isalnum():
-            hits.update(cues.keys() & {t.strip(_PUNCT) for t in toks if not t.isalnum()})
+        toks = self.toks if self.toks is not None else self.low.split()
+        # keys() & set: CPython walks the smaller side (set.intersection(dict) walked all cues).
+        hits = cues.keys() & set(toks)
+        dirty = {t for t in toks if not t.isalnum()}
+        if dirty:
+            hits |= cues.keys() & {t.strip(_PUNCT) for t in dirty}
         # Sorted: ties in the ranking keep insertion order, which must not follow the
         # process's string-hash seed (the same post read twice must give the same result).
         for tok in sorted(hits):
