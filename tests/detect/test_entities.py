@@ -349,3 +349,32 @@ def test_phone_scanner_shortcuts_lose_no_run():
     texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 40))) for _ in range(5000)]
     assert sum(bool(every_token(t)) for t in texts) > 500          # the mix does hold numbers
     assert [phones.scan(t) for t in texts] == [every_token(t) for t in texts]
+
+
+def test_price_hints_lose_no_price(monkeypatch):
+    """Numbers with no character a price needs next to them are skipped before the price
+    patterns run; on random mixes of numbers, every currency, multiplier and price-word form
+    (in three casings) and noise, the prices must be those found with no number skipped."""
+    import random
+
+    from marsad.detect.entities import gazetteer
+    from marsad.detect.entities import prices as P
+    from marsad.detect.entities.context import RegionContext
+
+    d = gazetteer.currencies()
+    forms = [str(f) for spec in d["currencies"].values() for side in ("after", "before") for f in spec.get(side, ())]
+    forms += [str(k) for k in d["ambiguous"]] + [str(w) for w in d["price_words"]] + ["مليون", "سنتيم", "e"]
+    forms += [str(f) for fs in d["multipliers"].values() for f in fs]
+    forms += [f.upper() for f in forms] + [f.title() for f in forms]
+    nums = ["3000", "2.500", "1,800", "٣٠٠٠", "۴۵", "12.50", "4", "70", "2 500", "0912345678", "2025"]
+    noise = [" ", ":", "-", ".", "\u00a0", "x", "السلام", "و", "\n", "="]
+    rng = random.Random(3)
+    texts = ["".join(rng.choice(nums if rng.random() < 0.4 else forms if rng.random() < 0.6 else noise)
+                     + rng.choice([" ", "", "\u00a0"]) for _ in range(rng.randint(1, 8))) for _ in range(3000)]
+
+    def found():
+        return [P.find_prices(t, RegionContext(t, "ar", ())) for t in texts]
+    fast = found()
+    monkeypatch.setattr(P, "_hint_before", lambda *a: True)      # no number skipped
+    slow = found()
+    assert sum(map(bool, slow)) > 500 and fast == slow

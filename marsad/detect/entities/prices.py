@@ -93,7 +93,8 @@ def _tables():
 
 
 class _Hints(NamedTuple):
-    after: frozenset[str]        # first characters of what may follow a price's number
+    after1: frozenset[str]       # characters that alone may start what follows a price's number
+    after2: frozenset[str]       # two-character starts of the rest (Arabic words share first letters)
     before: frozenset[str]       # last characters of currency forms written before it
     word: frozenset[str]         # last characters of price words ("السعر 2500")
 
@@ -102,7 +103,9 @@ class _Hints(NamedTuple):
 def _hints() -> _Hints:
     """Characters the price patterns need next to a number, in both cases: a number without
     any of them is skipped before the patterns run. Each set is a superset of what the
-    corresponding pattern in ``_tables`` can match at that place, so nothing is lost."""
+    corresponding pattern in ``_tables`` can match at that place, so nothing is lost
+    (``after1`` takes the first letter of every form too short or too oddly cased to be
+    known by its first two)."""
     data = gazetteer.currencies()
     after = [f for spec in data["currencies"].values() for f in map(str, spec.get("after", ()))]
     after += [str(k) for k in data["ambiguous"]] + [str(f) for fs in data["multipliers"].values() for f in fs]
@@ -112,7 +115,15 @@ def _hints() -> _Hints:
 
     def both(chars):
         return frozenset(c for x in chars if x for c in (x, x.lower(), x.upper()) if len(c) == 1)
-    return _Hints(both(f[0] for f in after), both(f[-1] for f in before), both(w[-1] for w in words))
+
+    one, two = set(), set()
+    for f in after:
+        pairs = {a + b for a in {f[0], f[0].lower(), f[0].upper()} for b in {f[1:2], f[1:2].lower(), f[1:2].upper()}}
+        if len(f) == 1 or f[1].isspace() or any(len(p) != 2 for p in pairs):
+            one |= both(f[0])            # too short (or oddly cased) for a two-character start
+        else:
+            two |= pairs
+    return _Hints(frozenset(one), frozenset(two), both(f[-1] for f in before), both(w[-1] for w in words))
 
 
 def _hint_before(text: str, s: int, hints: _Hints) -> bool:
@@ -189,10 +200,9 @@ def find_prices(text: str, ctx: RegionContext, has_digit: bool | None = None) ->
         nxt = text[e + 1:e + 2] if text[e:e + 1] in " .-\u00a0" else text[e:e + 1]
         if nxt.isdigit() or (s and text[s - 1:s] in "-." and text[s - 2:s - 1].isdigit()):
             continue      # one group of a longer digit run: a phone number, a date
-        c = text[e:e + 1]
-        if c.isspace():
-            c = text[e + 1:e + 2]
-        if c not in hints.after and not _hint_before(text, s, hints):
+        i = e + 1 if text[e:e + 1].isspace() else e
+        if (text[i:i + 1] not in hints.after1 and text[i:i + 2] not in hints.after2
+                and not _hint_before(text, s, hints)):
             continue      # nothing a price needs next to this number (most numbers: ~1 µs to know)
         value = parse_number(m.group())
         a = after_num.match(text, e)
