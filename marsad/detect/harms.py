@@ -54,8 +54,15 @@ class HarmModel:
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities for ``features.Features`` (or a scipy sparse matrix)."""
         # The product straight from the batch's (row, column, value) triples: converting them
-        # to CSR first (sorting, summing duplicates) took twice as long as the product.
-        z = X.tocoo() @ self._W + self.intercept_
+        # to CSR first (sorting, summing duplicates) took twice as long as the product. For a
+        # few posts (an API request) scipy's constructor checks cost more than the arithmetic,
+        # so their rows are summed directly (same sums: 60 against 150-300 µs for one post).
+        if hasattr(X, "rows") and X.n <= 16:
+            z = np.zeros((X.n, len(self.classes_)), dtype=np.float32)
+            np.add.at(z, X.rows, self._W[X.cols] * X.data[:, None])
+            z += self.intercept_
+        else:
+            z = X.tocoo() @ self._W + self.intercept_
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         return p / p.sum(axis=1, keepdims=True)

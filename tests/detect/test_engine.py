@@ -121,3 +121,19 @@ def test_row_weights_keep_a_big_extra_set_from_swamping_the_corpus():
     alone = p_smuggling(base)
     assert heavy < light < alone or heavy < light <= alone + 1e-9
     assert light - heavy > 0.01
+
+
+def test_a_post_scores_the_same_alone_and_in_a_batch(engine):
+    """One post (an API request) is scored by summing its weight rows directly, a batch by a
+    sparse product: both must give each post the same finding."""
+    from marsad.detect.corpus import read_corpus
+
+    rows = list(read_corpus())[::97][:40]
+    posts = [Post(id=str(i), platform="telegram", text=r["text"]) for i, r in enumerate(rows)]
+    together = engine.predict(posts)
+    alone = [engine.predict([p])[0] for p in posts]
+    assert [f.label for f in alone] == [f.label for f in together]
+    assert {f.label for f in together} > {"benign"}
+    for a, b in zip(alone, together):
+        assert a.indicators == b.indicators and a.entities == b.entities
+        assert all(abs(a.scores[k] - b.scores[k]) < 1e-5 for k in a.scores)
