@@ -139,7 +139,7 @@ class Lexicon:
     def match_batch(self, tb: TextBatch) -> list[list[Hit]]:
         """Every indicator hit of every post of a batch (a phrase counts once per post)."""
         hits: list[list[Hit]] = [[] for _ in range(tb.n)]
-        t_parts, k_parts, id_parts, h_parts = [], [], [], []
+        t_parts, k_parts, id_parts = [], [], []
         for k, (hashes, ids) in self._keys.items():
             if not len(hashes):
                 continue
@@ -154,11 +154,10 @@ class Lexicon:
                 t_parts.append(where if first is None else first[where])
                 k_parts.append(np.full(len(where), k, dtype=np.int64))
                 id_parts.append(ids[at])
-                h_parts.append(g[where])
         if not t_parts:
             return self._match_patterns(tb, hits)
-        t, k, kid, h = (np.concatenate(x) for x in (t_parts, k_parts, id_parts, h_parts))
-        order = np.lexsort((h, k, t))                  # by position in the batch, then length
+        t, k, kid = (np.concatenate(x) for x in (t_parts, k_parts, id_parts))
+        order = np.lexsort((k, t))                     # by position in the batch, then length
         t, k, kid = t[order], k[order], kid[order]
         ok = self._verify(tb, t, k, kid)               # a hash collision never counts
         t, k, kid = t[ok], k[ok], kid[ok]
