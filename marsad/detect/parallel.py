@@ -37,9 +37,9 @@ def _start(factory: Callable[[], Detector]) -> None:
 
 
 def _predict(posts: list[Post], detect_lang: bool = False) -> list[Finding]:
-    if detect_lang:      # as normalize.post.to_post does, here instead of in the parent
-        from marsad.normalize.language import detect_language
-        posts = [replace(p, lang=detect_language(p.text)) if p.lang is None and p.text else p for p in posts]
+    if detect_lang:      # what normalize.post.to_post does, here instead of in the parent
+        from marsad.normalize.post import language_of
+        posts = [p if p.lang is not None else replace(p, lang=language_of(p.text, None)) for p in posts]
     return _worker.predict(posts)
 
 

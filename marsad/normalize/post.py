@@ -46,6 +46,14 @@ def parse_time(value: str | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
+def language_of(text: str, lang: str | None) -> str | None:
+    """A post's language: the one it was given, else identified from its text (none for an
+    empty text). Detection workers call this too, for posts sent to them without one."""
+    if lang is None and text:
+        return detect_language(text)
+    return lang
+
+
 def to_post(rec: RawRecord, *, detect_lang: bool = True) -> Post:
     data = rec.data
     if not isinstance(data, dict):
@@ -94,8 +102,8 @@ def to_post(rec: RawRecord, *, detect_lang: bool = True) -> Post:
         except ValueError:
             raise InputError(f"not an ISO-8601 time: {created!r}", field="created_at", **where) from None
     lang = _str_or_none(data, "lang", rec)
-    if lang is None and detect_lang and text:
-        lang = detect_language(text)
+    if detect_lang:
+        lang = language_of(text, lang)
     return Post(
         id=post_id, platform=platform, text=text,
         author_id=_str_or_none(data, "author_id", rec),
