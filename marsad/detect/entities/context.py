@@ -93,7 +93,7 @@ class RegionContext:
         self.toks = toks
         self._candidates: tuple[str, ...] | None = None
         self.lang = (lang or "").split("-")[0].lower() or None
-        self.hints = tuple(h.upper() for h in hints if h)
+        self.hints = tuple(h.upper() for h in hints if h) if hints else ()
         self.phone_regions: list[str] = []
         self.currencies: list[str] = []
         self.places: list = []
