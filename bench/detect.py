@@ -136,7 +136,7 @@ def _stages(engine, texts: list[str]) -> dict:
     T["features"] = time.perf_counter() - t
     t = time.perf_counter(); P = engine.model.predict_proba(X); T["model"] = time.perf_counter() - t
     posts = to_posts([{"id": str(i), "text": x} for i, x in enumerate(texts)])
-    t = time.perf_counter(); [engine._decide(*a) for a in zip(posts, hits, ex, P)]; T["decide+spans"] = time.perf_counter() - t
+    t = time.perf_counter(); engine._decide_batch(posts, hits, ex, P); T["decide+spans"] = time.perf_counter() - t
     return {k: round(v / len(texts) * 1e6, 1) for k, v in T.items()}
 
 

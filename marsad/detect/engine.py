@@ -87,32 +87,55 @@ class TextEngine(Detector):
             chunk = posts[i:i + BATCH]
             hits, extractions, X = analyse(self.lexicon, [p.text for p in chunk], [p.lang for p in chunk],
                                            self.model.n_features)
-            probs = self.model.predict_proba(X)
-            out += [self._decide(p, h, ex, row) for p, h, ex, row in zip(chunk, hits, extractions, probs)]
+            out += self._decide_batch(chunk, hits, extractions, self.model.predict_proba(X))
         return out
 
-    def _decide(self, post: Post, hits, ex, row) -> Finding:
-        scores = {label: float(s) for label, s in zip(self.labels, row)}
-        hit_labels = {h.entry.label for h in hits}
-        harms = [l for l in self.labels if l != "benign"]
-        best = max(harms, key=scores.__getitem__) if harms else "benign"
-        threshold = self.policy.get("thresholds", {}).get(best, self.policy.get("default_threshold", 0.5))
-        p_benign = scores.get("benign", 0.0)
-        risk = 1.0 - p_benign
-        label = "benign"
-        unexplained_ok = self.policy.get("without_indicator")
-        if harms and scores[best] >= threshold and (
-                best in hit_labels or (unexplained_ok is not None and scores[best] >= unexplained_ok)):
-            label = best
+    def _decide_batch(self, posts: Sequence[Post], hits, extractions, probs: np.ndarray) -> list[Finding]:
+        """Findings of a batch: the likeliest harm and its threshold are picked for all posts
+        at once; per post only the indicator check and the objects remain."""
+        labels = self.labels
+        harms = [j for j, l in enumerate(labels) if l != "benign"]
+        n = len(posts)
+        if harms:
+            best = np.asarray(harms)[np.argmax(probs[:, harms], axis=1)]     # first of equals, as max()
+            default = self.policy.get("default_threshold", 0.5)
+            thresholds = self.policy.get("thresholds", {})
+            limit = np.array([thresholds.get(l, default) for l in labels])[best]
+            top = probs[np.arange(n), best]
+            unexplained_ok = self.policy.get("without_indicator")
+            sure = top >= (unexplained_ok if unexplained_ok is not None else np.inf)
+            over = (top >= limit).tolist()
+            best_label = [labels[j] for j in best.tolist()]
+            sure = sure.tolist()
         else:
-            risk = min(risk, 0.49)
+            over = [False] * n
+        benign = labels.index("benign") if "benign" in labels else None
+        risks = (1.0 - probs[:, benign] if benign is not None else np.ones(n)).tolist()
+        out = []
+        for i, (post, h, ex, row) in enumerate(zip(posts, hits, extractions, probs.tolist())):
+            label = "benign"
+            risk = risks[i]
+            if over[i] and (sure[i] or any(x.entry.label == best_label[i] for x in h)):
+                label = best_label[i]
+            elif risk > 0.49:
+                risk = 0.49
+            out.append(self._finding(post, label, risk, dict(zip(labels, row)), h, ex))
+        return out
+
+    def _finding(self, post: Post, label: str, risk: float, scores: dict, hits, ex) -> Finding:
         shown = [h for h in hits if h.entry.label in (label, "benign")] if label != "benign" else hits
         indicators: list[Indicator] = to_indicators(post.text, shown)
-        indicators += [i for i in ex.indicators if i.kind == "checksum"]
-        indicators.sort(key=lambda i: (i.start, i.end))
+        if ex.entities["wallets"]:      # checksum indicators come only with wallets
+            indicators += [i for i in ex.indicators if i.kind == "checksum"]
+        if len(indicators) > 1:
+            indicators.sort(key=_span)
         return Finding(id=post.id, label=label, risk=risk, scores=scores, lang=post.lang,
                        indicators=tuple(indicators), entities=ex.entities, platform=post.platform,
                        routes=tuple(ex.routes))
+
+
+def _span(i: Indicator) -> tuple[int, int]:
+    return i.start, i.end
 
 
 def analyse(lexicon: Lexicon, texts: Sequence[str], langs: Sequence[str | None], n_features: int):
