@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 from itertools import filterfalse
 
 from . import gazetteer
@@ -31,9 +32,9 @@ _GEEZ_PROCLITICS = ("ከ", "በ", "ለ", "የ", "ወደ", "ካብ", "ናብ", "�
 _GAP_OK = re.compile(r"[\s\-'’.·]{1,3}")
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
-    """One mention: ``text`` as written (no proclitic), span on the original text."""
+class Place(NamedTuple):
+    """One mention: ``text`` as written (no proclitic), span on the original text. A
+    NamedTuple: built for every mention, and a frozen dataclass costs 5x more to build."""
 
     text: str
     start: int
@@ -57,7 +58,7 @@ class _Alias:
 
 
 @cache
-def _index() -> tuple[dict[str, list[_Alias]], frozenset[str], list[dict]]:
+def _index() -> tuple[dict[str, list[_Alias]], frozenset[str], list[tuple]]:
     entries = gazetteer.places()
     index: dict[str, list[_Alias]] = {}
 
@@ -106,7 +107,10 @@ def _index() -> tuple[dict[str, list[_Alias]], frozenset[str], list[dict]]:
                         add(last, _Alias((last,), None, "", "", i, end))
     for aliases in index.values():
         aliases.sort(key=lambda a: (-len(a.tokens), len(a.prefix)))
-    return index, frozenset(index), entries
+    # What a mention carries of its entry, looked up once here rather than per mention.
+    info = [(e["name"], e.get("cc") or "", e.get("kind", ""), e.get("role", ""),
+             any(a.endswith(".") for a in _aliases_of(e))) for e in entries]
+    return index, frozenset(index), info
 
 
 def find_places(text: str, low: str | None = None, toks: list[str] | None = None) -> list[Place]:
@@ -118,15 +122,15 @@ def find_places(text: str, low: str | None = None, toks: list[str] | None = None
         low = lower_same_length(text)
     if toks is None:
         toks = low.split()
-    # Fast exit. str.split is ~5x cheaper than a \w+ findall; only the few tokens with
-    # punctuation or emoji attached ("Dunkirk.", "زوارة،") need the regex.
-    if keys.isdisjoint(toks):
-        if "".join(toks).isalnum():
-            return []
+    # str.split is ~5x cheaper than a \w+ findall; only the few tokens with punctuation or
+    # emoji attached ("Dunkirk.", "زوارة،") need the regex.
+    present = keys.intersection(toks)
+    if not "".join(toks).isalnum():
         dirty = " ".join(filterfalse(str.isalnum, toks))
-        if keys.isdisjoint(_WORD.findall(dirty)):
-            return []
-    return _scan(text, low, index, entries)
+        present |= keys.intersection(_WORD.findall(dirty))
+    if not present:
+        return []
+    return _scan(text, low, index, entries, present)
 
 
 def lower_same_length(text: str) -> str:
@@ -138,67 +142,61 @@ def lower_same_length(text: str) -> str:
     return "".join(c.lower()[0] for c in text)
 
 
-def _locate(low: str, word: str, cursor: int) -> int:
-    """Offset of the first whole-token ``word`` in ``low`` at or after ``cursor``."""
-    p = low.find(word, cursor)
-    while p >= 0 and ((p > 0 and _WORD.match(low, p - 1, p)) or _WORD.match(low, p + len(word), p + len(word) + 1)):
+def _occurrences(low: str, word: str) -> list[int]:
+    """Offsets of every whole-token ``word`` in ``low``."""
+    out = []
+    n = len(word)
+    p = low.find(word)
+    while p >= 0:
+        if not ((p > 0 and _WORD.match(low, p - 1, p)) or _WORD.match(low, p + n, p + n + 1)):
+            out.append(p)
         p = low.find(word, p + 1)
-    return p
+    return out
 
 
-def _scan(text: str, low: str, index, entries) -> list[Place]:
-    # Token strings come from one C-level findall; offsets are looked up only for the few
-    # tokens that start an alias (cheaper than a match object per token).
-    words = _WORD.findall(low)
+def _scan(text: str, low: str, index, entries, present: set[str]) -> list[Place]:
+    # Only the words that start an alias are visited, found by where they occur (str.find)
+    # rather than by tokenising the whole post; the words after one are read only when a
+    # multi-word alias needs them. A multi-word hit skips the words it covers.
+    starts = sorted((p, w) for w in present for p in _occurrences(low, w))
     out: list[Place] = []
-    i, n, cursor = 0, len(words), 0
-    # Only the few words that start an alias are visited (a comprehension, not a Python
-    # step per word); a multi-word hit skips the words it covers.
-    for c in [c for c, w in enumerate(words) if w in index]:
-        if c < i:
+    cursor = 0
+    for start, word in starts:
+        if start < cursor:
             continue
-        i = c
-        cands = index[words[i]]
-        start = _locate(low, words[i], cursor)
-        if start < 0:
-            break
-        spans = [(start, start + len(words[i]))]
-        cursor = spans[0][1]
+        following = [(start, start + len(word), word)]      # (start, end, word) of the tokens read
         hit = None
-        for alias in cands:
+        for alias in index[word]:
             k = len(alias.tokens)
-            if i + k > n:
-                continue
             if k > 1:
-                if any(words[i + j] != alias.tokens[j] for j in range(1, k)):
+                while len(following) < k:
+                    m = _WORD.search(low, following[-1][1])
+                    if m is None:
+                        break
+                    following.append((m.start(), m.end(), m.group()))
+                if len(following) < k or any(following[j][2] != alias.tokens[j] for j in range(1, k)):
                     continue
-                while len(spans) < k:
-                    m = _WORD.search(low, spans[-1][1])
-                    spans.append(m.span())
-                if any(not _GAP_OK.fullmatch(low, spans[j - 1][1], spans[j][0]) for j in range(1, k)):
+                if any(not _GAP_OK.fullmatch(low, following[j - 1][1], following[j][0]) for j in range(1, k)):
                     continue
             if alias.exact is not None:
-                written_toks = [text[spans[j][0]:spans[j][1]] for j in range(k)]
+                written_toks = [text[following[j][0]:following[j][1]] for j in range(k)]
                 if list(alias.exact) != written_toks and not (
                         alias.caps_ok and [t.upper() for t in alias.exact] == written_toks):
                     continue
             hit = alias
             break
         if hit is None:
-            i += 1
             continue
         k = len(hit.tokens)
         s = start + len(hit.prefix)
-        e = spans[k - 1][1] - len(hit.suffix)
-        cursor = spans[k - 1][1]
+        e = following[k - 1][1] - len(hit.suffix)
+        cursor = following[k - 1][1]
         written = hit.restore + text[s:e]
-        entry = entries[hit.place]
-        if text[e:e + 1] == "." and any(a.endswith(".") for a in _aliases_of(entry)):
+        name, cc, kind, role, dot = entries[hit.place]
+        if dot and text[e:e + 1] == ".":
             e += 1
             written += "."
-        out.append(Place(written, s, e, entry["name"], entry.get("cc") or "", entry.get("kind", ""),
-                         entry.get("role", ""), hit.prefix))
-        i += k
+        out.append(Place(written, s, e, name, cc, kind, role, hit.prefix))
     return out
 
 
