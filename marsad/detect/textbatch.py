@@ -5,7 +5,9 @@ Why arrays and not a loop per post: folding with ``str.translate`` and regexes, 
 an n-gram loop and feature strings hashed one by one cost ~600 µs on a 300-character post in
 Python. The same steps over the concatenated code points of a thousand posts are a few dozen
 numpy operations, a few µs a post. The per-post Python that remains runs only where something
-was found (a lexicon hit, a pattern candidate).
+was found (a lexicon hit, a pattern candidate). The character loops (folding, token bounds,
+character-gram marks) are compiled with numba, one pass each; their numpy form is kept as
+the reference the tests hold them to.
 
 Folding here is ``marsad.normalize.arabic.fold`` done character by character through a table
 (NFKC, no diacritics/tatweel/invisibles, letter variants, ASCII digits, casefold), followed by
@@ -32,6 +34,13 @@ import numpy as np
 
 from marsad.normalize.arabic import fold
 from marsad.settings import cached_bytes
+
+try:  # pragma: no cover - numba is a dependency; the numpy path is kept as its reference
+    import numba as _nb
+except ImportError:  # pragma: no cover
+    _nb = None
+# Set to False to run the numpy reference (the tests compare the two).
+COMPILED = True
 
 LUT_SIZE = 0x20000            # the BMP and plane 1 (emoji, mathematical letters); above: kept
 DELETE, MULTI = 0x110000, 0x110001
@@ -139,6 +148,262 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
         return _POWERS[0], _POWERS[1]
 
 
+# ---- folding and tokens: numpy, and the same compiled ----------------------------------------
+
+def _fold_np(raw: np.ndarray, starts: np.ndarray, n: int, tb_: Tables):
+    """(folded code points, their offset in the joined text, their post), with numpy: the
+    reference for ``_fold_nb`` and the path when numba is missing."""
+    big = raw >= LUT_SIZE
+    small_raw = np.where(big, 0, raw)
+    codes = tb_.fold[small_raw]
+    codes[big] = raw[big]
+    width = tb_.width[small_raw]
+    width[big] = 1
+    gpos = np.repeat(np.arange(len(raw), dtype=np.int64), width)   # offset in the joined text
+    multi = np.flatnonzero(codes == MULTI)
+    codes = np.repeat(codes, width)                # DELETE has width 0: gone here
+    if len(multi):                                 # … -> ..., ﻻ -> لا: fill the repeated slots
+        w = width[multi]
+        at = np.repeat((np.cumsum(width) - width)[multi], w) + ragged_arange(w)
+        codes[at] = tb_.expansion[np.repeat(tb_.offset[raw[multi]], w) + ragged_arange(w)]
+    # Whitespace runs to one space.
+    sp = codes == SPACE
+    keep = ~(sp & np.concatenate(([False], sp[:-1])))
+    codes, gpos = codes[keep], gpos[keep]
+    # Letter elongation (واتسااااب) squeezed to two; never digits.
+    if len(codes) > 2:
+        isl = np.zeros(len(codes), dtype=bool)
+        small = codes < LUT_SIZE
+        isl[small] = tb_.letter[codes[small]]
+        drop = np.zeros(len(codes), dtype=bool)
+        drop[2:] = (codes[2:] == codes[1:-1]) & (codes[1:-1] == codes[:-2]) & isl[2:]
+        codes, gpos = codes[~drop], gpos[~drop]
+    # The post of each joined-text position (its separator counts as the post's; the last
+    # one as the last post's), gathered rather than searched for.
+    post_at = np.empty(len(raw), dtype=np.int64)
+    post_at[:len(raw) - 1] = np.repeat(np.arange(n, dtype=np.int64), np.diff(starts))
+    post_at[len(raw) - 1:] = max(n - 1, 0)
+    post = post_at[gpos]
+    return codes, gpos, post
+
+
+def _tokens_np(codes: np.ndarray, word_t: np.ndarray):
+    """(raw start, end, proclitic length) of every token, with numpy: the reference for
+    ``_tokens_nb`` and the path when numba is missing."""
+    n_chars = len(codes)
+    isw = np.zeros(n_chars, dtype=bool)
+    small = codes < LUT_SIZE
+    isw[small] = word_t[codes[small]]
+    if n_chars > 2:     # an apostrophe between two word characters is inside the word (don't, l'arrivée)
+        ap = np.flatnonzero(codes[1:-1] == 39) + 1
+        isw[ap] = isw[ap - 1] & isw[ap + 1]
+    prev = np.concatenate(([False], isw[:-1]))
+    nxt = np.concatenate((isw[1:], [False]))
+    ts = np.flatnonzero(isw & ~prev)
+    te = np.flatnonzero(isw & ~nxt) + 1
+    # Clitic stripping: the first proclitic that leaves >= 3 Arabic letters.
+    strip = np.zeros(len(ts), dtype=np.int64)
+    length = te - ts
+    # Only tokens of 4+ characters that start with a proclitic letter can lose one.
+    cand = np.flatnonzero((length >= 4) & _CLITIC_FIRST[np.minimum(codes[ts], LUT_SIZE - 1)]) if len(ts) else ts
+    if len(cand):
+        arabic = (codes >= 0x600) & (codes <= 0x6FF)
+        cs, cl = ts[cand], length[cand]
+        todo = np.ones(len(cand), dtype=bool)
+        last = n_chars - 1
+        for pre in PROCLITICS:
+            k = len(pre)
+            ok = todo & (cl - k >= 3)
+            for j, ch in enumerate(pre):
+                ok &= codes[np.minimum(cs + j, last)] == ord(ch)
+            for j in range(3):
+                ok &= arabic[np.minimum(cs + k + j, last)]
+            strip[cand[ok]] = k
+            todo &= ~ok
+    return ts, te, strip
+
+
+def _marks_np(codes: np.ndarray, tok_start: np.ndarray, tok_end: np.ndarray, tok_post: np.ndarray,
+              pw: np.ndarray):
+    """(inside a token, prefix sums of the character-gram hash, token's rank in its post)."""
+    n_chars = len(codes)
+    # Character-gram view: token characters as they are, everything else one MARK.
+    depth = np.zeros(n_chars + 1, dtype=np.int8)      # +1 where a token starts, -1 after it
+    depth[tok_start] = 1
+    depth[tok_end] = -1
+    inside = np.cumsum(depth[:n_chars], dtype=np.int8) > 0
+    marked = np.where(inside, codes, MARK).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        prefix = np.zeros(n_chars + 1, dtype=np.uint64)
+        np.cumsum(marked * pw[:n_chars], out=prefix[1:])
+    rank = np.arange(len(tok_start)) - np.searchsorted(tok_post, tok_post, side="left") \
+        if len(tok_start) else np.zeros(0, np.int64)
+    return inside, prefix, rank
+
+
+def _grams_np(inside: np.ndarray, tok_start: np.ndarray, tok_end: np.ndarray, tok_rank: np.ndarray):
+    """First character of every 4-character window of "<token>", tokens of 4+ characters
+    among their post's first MAX_TOKENS."""
+    n_chars = len(inside)
+    j = np.arange(1, n_chars - 2)          # the window's second character
+    j = j[inside[j] & inside[j + 1]]
+    tid = np.cumsum(np.bincount(tok_start, minlength=n_chars)[:n_chars]) - 1
+    t = tid[j]
+    ok = ((tok_end - tok_start)[t] > 3) & (tok_rank[t] < MAX_TOKENS)
+    return j[ok] - 1
+
+
+# ---- the loops, compiled ------------------------------------------------------------------
+# Why compiled: each step above is a numpy call over the whole batch, ~40 of them; they cost
+# ~25 µs a post in a batch and ~0.5 ms for a one-post batch (numpy's per-call overhead). The
+# same steps in one pass per character cost a few µs a post at any batch size. The numpy
+# functions stay as the reference (the tests compare both) and for a Python without numba.
+
+def _fold_loop(raw, starts, n, fold, width, offset, expansion, letter):  # pragma: no cover - compiled
+    total = 0
+    for r in range(raw.shape[0]):
+        c = raw[r]
+        total += 1 if c >= LUT_SIZE else width[c]
+    codes = np.empty(total, np.uint32)
+    gpos = np.empty(total, np.int64)
+    post = np.empty(total, np.int64)
+    m = 0
+    p = 0
+    prev = -1              # the previous character before whitespace collapsing
+    c1 = -1                # the previous two characters before squeezing
+    c2 = -1
+    for r in range(raw.shape[0]):
+        while p + 1 < n and r >= starts[p + 1]:
+            p += 1
+        c = raw[r]
+        if c >= LUT_SIZE:
+            w = 1
+            f = np.int64(c)
+        else:
+            w = width[c]
+            f = np.int64(fold[c])
+        for j in range(w):
+            x = np.int64(expansion[offset[c] + j]) if f == MULTI else f
+            if x == SPACE and prev == SPACE:
+                continue
+            prev = x
+            drop = x == c1 and c1 == c2 and x < LUT_SIZE and letter[x]
+            c2 = c1
+            c1 = x
+            if drop:
+                continue
+            codes[m] = x
+            gpos[m] = r
+            post[m] = p
+            m += 1
+    return codes[:m], gpos[:m], post[:m]
+
+
+def _tokens_loop(codes, word_t, clitic_first, clitics, clitic_len):  # pragma: no cover - compiled
+    N = codes.shape[0]
+    isw0 = np.zeros(N, np.bool_)
+    for i in range(N):
+        c = codes[i]
+        isw0[i] = c < LUT_SIZE and word_t[c]
+    isw = isw0.copy()
+    for i in range(1, N - 1):
+        if codes[i] == 39:
+            isw[i] = isw0[i - 1] and isw0[i + 1]
+    count = 0
+    for i in range(N):
+        if isw[i] and (i == 0 or not isw[i - 1]):
+            count += 1
+    ts = np.empty(count, np.int64)
+    te = np.empty(count, np.int64)
+    strip = np.zeros(count, np.int64)
+    t = -1
+    for i in range(N):
+        if isw[i] and (i == 0 or not isw[i - 1]):
+            t += 1
+            ts[t] = i
+        if isw[i] and (i == N - 1 or not isw[i + 1]):
+            te[t] = i + 1
+    for t in range(count):
+        s = ts[t]
+        length = te[t] - s
+        c = codes[s]
+        if length < 4 or c >= LUT_SIZE or not clitic_first[c]:
+            continue
+        for q in range(clitics.shape[0]):
+            k = clitic_len[q]
+            if length - k < 3:
+                continue
+            ok = True
+            for j in range(k):
+                if codes[s + j] != clitics[q, j]:
+                    ok = False
+                    break
+            for j in range(3):
+                if ok and not (0x600 <= codes[s + k + j] <= 0x6FF):
+                    ok = False
+            if ok:
+                strip[t] = k
+                break
+    return ts, te, strip
+
+
+def _marks_loop(codes, tok_start, tok_end, tok_post, pw):  # pragma: no cover - compiled
+    n_chars = codes.shape[0]
+    inside = np.zeros(n_chars, np.bool_)
+    for t in range(tok_start.shape[0]):
+        inside[tok_start[t]:tok_end[t]] = True
+    prefix = np.zeros(n_chars + 1, np.uint64)
+    acc = np.uint64(0)
+    for i in range(n_chars):
+        v = np.uint64(codes[i]) if inside[i] else np.uint64(MARK)
+        acc += v * pw[i]
+        prefix[i + 1] = acc
+    rank = np.zeros(tok_start.shape[0], np.int64)
+    for t in range(1, tok_start.shape[0]):
+        if tok_post[t] == tok_post[t - 1]:
+            rank[t] = rank[t - 1] + 1
+    return inside, prefix, rank
+
+
+def _grams_loop(inside, tok_start, tok_end, tok_rank, max_tokens):  # pragma: no cover - compiled
+    n_chars = inside.shape[0]
+    count = 0
+    for t in range(tok_start.shape[0]):
+        if tok_end[t] - tok_start[t] > 3 and tok_rank[t] < max_tokens:
+            count += tok_end[t] - tok_start[t] - 1
+    out = np.empty(count, np.int64)
+    m = 0
+    for t in range(tok_start.shape[0]):
+        if tok_end[t] - tok_start[t] > 3 and tok_rank[t] < max_tokens:
+            for i in range(tok_start[t] - 1, tok_end[t] - 2):
+                if 1 <= i + 1 <= n_chars - 3:
+                    out[m] = i
+                    m += 1
+    return out[:m]
+
+
+_CLITIC_LEN = np.array([len(p) for p in PROCLITICS], dtype=np.int64)
+_CLITICS = np.zeros((len(PROCLITICS), int(_CLITIC_LEN.max())), dtype=np.uint32)
+for _q, _p in enumerate(PROCLITICS):
+    _CLITICS[_q, :len(_p)] = [ord(ch) for ch in _p]
+
+if _nb is not None:
+    _fold_kernel = _nb.njit(cache=True, nogil=True)(_fold_loop)
+    _tokens_kernel = _nb.njit(cache=True, nogil=True)(_tokens_loop)
+
+    def _fold_nb(raw: np.ndarray, starts: np.ndarray, n: int, tb_: Tables):
+        return _fold_kernel(raw, starts, n, tb_.fold, tb_.width, tb_.offset, tb_.expansion, tb_.letter)
+
+    def _tokens_nb(codes: np.ndarray, word_t: np.ndarray):
+        return _tokens_kernel(codes, word_t, _CLITIC_FIRST, _CLITICS, _CLITIC_LEN)
+
+    _marks_nb = _nb.njit(cache=True, nogil=True)(_marks_loop)
+    _grams_kernel = _nb.njit(cache=True, nogil=True)(_grams_loop)
+
+    def _grams_nb(inside: np.ndarray, tok_start: np.ndarray, tok_end: np.ndarray, tok_rank: np.ndarray):
+        return _grams_kernel(inside, tok_start, tok_end, tok_rank, MAX_TOKENS)
+
+
 # ---- the batch --------------------------------------------------------------------------------
 
 class TextBatch:
@@ -167,37 +432,7 @@ class TextBatch:
         np.cumsum(lens + 1, out=starts[1:])
         raw = np.frombuffer(("\n" + "\n".join(work) + "\n").encode("utf-32-le", "surrogatepass"),
                             dtype=np.uint32) if n else np.zeros(0, np.uint32)
-        big = raw >= LUT_SIZE
-        small_raw = np.where(big, 0, raw)
-        codes = tb_.fold[small_raw]
-        codes[big] = raw[big]
-        width = tb_.width[small_raw]
-        width[big] = 1
-        gpos = np.repeat(np.arange(len(raw), dtype=np.int64), width)   # offset in the joined text
-        multi = np.flatnonzero(codes == MULTI)
-        codes = np.repeat(codes, width)                # DELETE has width 0: gone here
-        if len(multi):                                 # … -> ..., ﻻ -> لا: fill the repeated slots
-            w = width[multi]
-            at = np.repeat((np.cumsum(width) - width)[multi], w) + ragged_arange(w)
-            codes[at] = tb_.expansion[np.repeat(tb_.offset[raw[multi]], w) + ragged_arange(w)]
-        # Whitespace runs to one space.
-        sp = codes == SPACE
-        keep = ~(sp & np.concatenate(([False], sp[:-1])))
-        codes, gpos = codes[keep], gpos[keep]
-        # Letter elongation (واتسااااب) squeezed to two; never digits.
-        if len(codes) > 2:
-            isl = np.zeros(len(codes), dtype=bool)
-            small = codes < LUT_SIZE
-            isl[small] = tb_.letter[codes[small]]
-            drop = np.zeros(len(codes), dtype=bool)
-            drop[2:] = (codes[2:] == codes[1:-1]) & (codes[1:-1] == codes[:-2]) & isl[2:]
-            codes, gpos = codes[~drop], gpos[~drop]
-        # The post of each joined-text position (its separator counts as the post's; the last
-        # one as the last post's), gathered rather than searched for.
-        post_at = np.empty(len(raw), dtype=np.int64)
-        post_at[:len(raw) - 1] = np.repeat(np.arange(n, dtype=np.int64), lens + 1)
-        post_at[len(raw) - 1:] = max(n - 1, 0)
-        post = post_at[gpos]
+        codes, gpos, post = (_fold_nb if _nb is not None and COMPILED else _fold_np)(raw, starts, n, tb_)
         self.codes, self.post = codes, post
         self.orig = gpos - starts[post] - 1              # -1: the separator before the post
         self.fstart = np.searchsorted(post, np.arange(n), side="left")
@@ -207,54 +442,17 @@ class TextBatch:
 
     def _tokens(self, word_t: np.ndarray) -> None:
         codes, n_chars = self.codes, len(self.codes)
-        isw = np.zeros(n_chars, dtype=bool)
-        small = codes < LUT_SIZE
-        isw[small] = word_t[codes[small]]
-        if n_chars > 2:     # an apostrophe between two word characters is inside the word (don't, l'arrivée)
-            ap = np.flatnonzero(codes[1:-1] == 39) + 1
-            isw[ap] = isw[ap - 1] & isw[ap + 1]
-        prev = np.concatenate(([False], isw[:-1]))
-        nxt = np.concatenate((isw[1:], [False]))
-        ts = np.flatnonzero(isw & ~prev)
-        te = np.flatnonzero(isw & ~nxt) + 1
+        ts, te, strip = (_tokens_nb if _nb is not None and COMPILED else _tokens_np)(codes, word_t)
         self.tok_raw = ts
         self.tok_end = te
         self.tok_post = self.post[ts] if len(ts) else np.zeros(0, np.int64)
-        # Clitic stripping: the first proclitic that leaves >= 3 Arabic letters.
-        strip = np.zeros(len(ts), dtype=np.int64)
-        length = te - ts
-        # Only tokens of 4+ characters that start with a proclitic letter can lose one.
-        cand = np.flatnonzero((length >= 4) & _CLITIC_FIRST[np.minimum(codes[ts], LUT_SIZE - 1)]) if len(ts) else ts
-        if len(cand):
-            arabic = (codes >= 0x600) & (codes <= 0x6FF)
-            cs, cl = ts[cand], length[cand]
-            todo = np.ones(len(cand), dtype=bool)
-            last = n_chars - 1
-            for pre in PROCLITICS:
-                k = len(pre)
-                ok = todo & (cl - k >= 3)
-                for j, ch in enumerate(pre):
-                    ok &= codes[np.minimum(cs + j, last)] == ord(ch)
-                for j in range(3):
-                    ok &= arabic[np.minimum(cs + k + j, last)]
-                strip[cand[ok]] = k
-                todo &= ~ok
         self.tok_start = ts + strip
-        # Character-gram view: token characters as they are, everything else one MARK.
-        depth = np.zeros(n_chars + 1, dtype=np.int8)      # +1 where a token starts, -1 after it
-        depth[self.tok_start] = 1
-        depth[te] = -1
-        self.inside = np.cumsum(depth[:n_chars], dtype=np.int8) > 0
-        marked = np.where(self.inside, codes, MARK).astype(np.uint64)
         pw, inv = _powers(n_chars + 1)
+        self.inside, prefix, self.tok_rank = (_marks_nb if _nb is not None and COMPILED else _marks_np)(
+            codes, self.tok_start, te, self.tok_post, pw)
+        self._prefix, self._inv = prefix, inv
         with np.errstate(over="ignore"):
-            prefix = np.zeros(n_chars + 1, dtype=np.uint64)
-            np.cumsum(marked * pw[:n_chars], out=prefix[1:])
-            self._prefix, self._inv = prefix, inv
             self.tok_hash = mix((prefix[te] - prefix[self.tok_start]) * inv[self.tok_start])
-        rank = np.arange(len(ts)) - np.searchsorted(self.tok_post, self.tok_post, side="left") \
-            if len(ts) else np.zeros(0, np.int64)
-        self.tok_rank = rank
 
     # ---- views ---------------------------------------------------------------------------
     def ngrams(self, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -292,12 +490,8 @@ class TextBatch:
         n_chars = len(self.codes)
         if n_chars < 4:
             return np.zeros(0, np.int64), np.zeros(0, np.uint64)
-        j = np.arange(1, n_chars - 2)          # the window's second character
-        j = j[self.inside[j] & self.inside[j + 1]]
-        tid = np.cumsum(np.bincount(self.tok_start, minlength=n_chars)[:n_chars]) - 1
-        t = tid[j]
-        ok = ((self.tok_end - self.tok_start)[t] > 3) & (self.tok_rank[t] < MAX_TOKENS)
-        i = j[ok] - 1
+        i = (_grams_nb if _nb is not None and COMPILED else _grams_np)(
+            self.inside, self.tok_start, self.tok_end, self.tok_rank)
         with np.errstate(over="ignore"):
             h = mix((self._prefix[i + 4] - self._prefix[i]) * self._inv[i])
         return self.post[i + 1], h

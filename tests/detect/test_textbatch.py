@@ -32,6 +32,35 @@ def test_folding_matches_fold_text_by_text():
         assert tb.post_folded(i) == fold(t), t
 
 
+def _random_texts(seed: int, n: int) -> list[str]:
+    """Texts made of the characters the batch treats specially: folds to nothing, to several
+    characters, whitespace runs, elongation, apostrophes, proclitics, lone surrogates,
+    characters above the tables, decomposed accents."""
+    import random
+    rnd = random.Random(seed)
+    alphabet = list("ab 'ـﻻ…\n\t  ااا") + ["\ud800", "\U0001F600", "\U00020000", "ﷺ", "ß", "İ", "e\u0301",
+                                            "٣", "۴", "و", "ب", "ال", "لل", "ح", "ر", "ق", "\u200b"]
+    return ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 60))) for _ in range(n)]
+
+
+@pytest.mark.parametrize("batch", [TEXTS, _random_texts(1, 400), _random_texts(2, 1)[:1], [], [""], ["a"], ["\n"]])
+def test_compiled_loops_say_what_the_numpy_reference_says(batch, monkeypatch):
+    import marsad.detect.textbatch as T
+    if T._nb is None:
+        pytest.skip("numba is not installed: only the numpy path runs")
+    compiled = T.TextBatch(batch)
+    compiled_features = compiled.features()
+    monkeypatch.setattr(T, "COMPILED", False)
+    reference = T.TextBatch(batch)
+    for name in ("codes", "orig", "post", "fstart", "fend", "tok_raw", "tok_start", "tok_end", "tok_post",
+                 "tok_hash", "tok_rank", "inside", "_prefix"):
+        a, b = getattr(compiled, name), getattr(reference, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), name
+    assert compiled.folded == reference.folded
+    for a, b in zip(compiled_features, reference.features()):
+        assert np.array_equal(a, b)
+
+
 def test_tokens_and_clitics():
     assert tokens("والحراقة من زوارة") == ["حراقه", "من", "زواره"]
     assert tokens("ولد") == ["ولد"]                  # too short to lose its و
