@@ -382,6 +382,29 @@ def _grams_loop(inside, tok_start, tok_end, tok_rank, max_tokens):  # pragma: no
     return out[:m]
 
 
+def _ngrams_loop(h, tok_post, k):  # pragma: no cover - compiled
+    m = h.shape[0] - k + 1
+    count = 0
+    for i in range(m):
+        if tok_post[i] == tok_post[i + k - 1]:
+            count += 1
+    idx = np.empty(count, np.int64)
+    out = np.empty(count, np.uint64)
+    c = 0
+    for i in range(m):
+        if tok_post[i] == tok_post[i + k - 1]:
+            g = h[i]
+            for j in range(1, k):
+                g = g * _Q + h[i + j]
+                g = (g ^ (g >> _S30)) * _M1
+                g = (g ^ (g >> _S27)) * _M2
+                g = g ^ (g >> _S31)
+            idx[c] = i
+            out[c] = g
+            c += 1
+    return idx, out
+
+
 _CLITIC_LEN = np.array([len(p) for p in PROCLITICS], dtype=np.int64)
 _CLITICS = np.zeros((len(PROCLITICS), int(_CLITIC_LEN.max())), dtype=np.uint32)
 for _q, _p in enumerate(PROCLITICS):
@@ -398,6 +421,7 @@ if _nb is not None:
         return _tokens_kernel(codes, word_t, _CLITIC_FIRST, _CLITICS, _CLITIC_LEN)
 
     _marks_nb = _nb.njit(cache=True, nogil=True)(_marks_loop)
+    _ngrams_kernel = _nb.njit(cache=True, nogil=True)(_ngrams_loop)
     _grams_kernel = _nb.njit(cache=True, nogil=True)(_grams_loop)
 
     def _grams_nb(inside: np.ndarray, tok_start: np.ndarray, tok_end: np.ndarray, tok_rank: np.ndarray):
@@ -461,6 +485,8 @@ class TextBatch:
         m = len(h) - k + 1
         if m <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.uint64)
+        if _nb is not None and COMPILED:
+            return _ngrams_kernel(h, self.tok_post, k)
         idx = np.arange(m)
         g = h[:m].copy()
         with np.errstate(over="ignore"):

@@ -50,6 +50,7 @@ def test_compiled_loops_say_what_the_numpy_reference_says(batch, monkeypatch):
         pytest.skip("numba is not installed: only the numpy path runs")
     compiled = T.TextBatch(batch)
     compiled_features = compiled.features()
+    compiled_ngrams = [compiled.ngrams(k) for k in (1, 2, 3, 4)]
     monkeypatch.setattr(T, "COMPILED", False)
     reference = T.TextBatch(batch)
     for name in ("codes", "orig", "post", "fstart", "fend", "tok_raw", "tok_start", "tok_end", "tok_post",
@@ -59,6 +60,9 @@ def test_compiled_loops_say_what_the_numpy_reference_says(batch, monkeypatch):
     assert compiled.folded == reference.folded
     for a, b in zip(compiled_features, reference.features()):
         assert np.array_equal(a, b)
+    for k, (a, b) in enumerate(compiled_ngrams, 1):
+        c, d = reference.ngrams(k)
+        assert a.dtype == c.dtype and b.dtype == d.dtype and np.array_equal(a, c) and np.array_equal(b, d), k
 
 
 def test_tokens_and_clitics():
