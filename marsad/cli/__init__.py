@@ -57,7 +57,7 @@ def add_jobs_argument(parser: argparse.ArgumentParser) -> None:
     """``-j/--jobs N``: detection in N worker processes (``0``: one per core)."""
     parser.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
                         help="detect in N worker processes (default 1; 0 = one per core); "
-                             "each worker holds its own model, ~120-200 MB")
+                             "each worker holds its own model and compiled loops, ~220 MB")
 
 
 def _jobs(value: str) -> int:
