@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import sys
 import threading
+from operator import attrgetter
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -128,14 +129,10 @@ class TextEngine(Detector):
         if ex.entities["wallets"]:      # checksum indicators come only with wallets
             indicators += [i for i in ex.indicators if i.kind == "checksum"]
         if len(indicators) > 1:
-            indicators.sort(key=_span)
+            indicators.sort(key=attrgetter("start", "end"))
         return Finding(id=post.id, label=label, risk=risk, scores=scores, lang=post.lang,
                        indicators=tuple(indicators), entities=ex.entities, platform=post.platform,
                        routes=tuple(ex.routes))
-
-
-def _span(i: Indicator) -> tuple[int, int]:
-    return i.start, i.end
 
 
 def analyse(lexicon: Lexicon, texts: Sequence[str], langs: Sequence[str | None], n_features: int):

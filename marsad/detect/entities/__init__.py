@@ -22,6 +22,7 @@ text and its hints; the gazetteer and the phone metadata are loaded once per pro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 
 from marsad.model import Indicator
 
@@ -149,7 +150,7 @@ def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...
         items = found.get(key)
         if not items:
             continue
-        items.sort(key=_first)
+        items.sort(key=itemgetter(0))
         seen: list = []
         category = _CATEGORY[key]
         for s, e, value, written in items:
@@ -158,17 +159,9 @@ def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...
                 seen.append(value)
         entities[key] = seen
     if len(indicators) > 1:
-        indicators.sort(key=_span)
+        indicators.sort(key=attrgetter("start", "end"))
     return Extraction(entities, indicators, find_routes(text, places) if len(places) >= 2 else [], places,
                       ctx.ranked if ctx is not None and ctx.computed else ())
-
-
-def _first(item: tuple) -> int:
-    return item[0]
-
-
-def _span(i: Indicator) -> tuple[int, int]:
-    return i.start, i.end
 
 
 def _region_of(e164: str) -> str | None:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import NamedTuple
 from itertools import filterfalse
+from typing import NamedTuple
 
 from . import gazetteer
 
