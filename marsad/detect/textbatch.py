@@ -365,16 +365,16 @@ def _marks_loop(codes, tok_start, tok_end, tok_post, pw):  # pragma: no cover - 
     return inside, prefix, rank
 
 
-def _grams_loop(inside, tok_start, tok_end, tok_rank, max_tokens):  # pragma: no cover - compiled
+def _grams_loop(inside, tok_start, tok_end, tok_rank):  # pragma: no cover - compiled
     n_chars = inside.shape[0]
     count = 0
     for t in range(tok_start.shape[0]):
-        if tok_end[t] - tok_start[t] > 3 and tok_rank[t] < max_tokens:
+        if tok_end[t] - tok_start[t] > 3 and tok_rank[t] < MAX_TOKENS:
             count += tok_end[t] - tok_start[t] - 1
     out = np.empty(count, np.int64)
     m = 0
     for t in range(tok_start.shape[0]):
-        if tok_end[t] - tok_start[t] > 3 and tok_rank[t] < max_tokens:
+        if tok_end[t] - tok_start[t] > 3 and tok_rank[t] < MAX_TOKENS:
             for i in range(tok_start[t] - 1, tok_end[t] - 2):
                 if 1 <= i + 1 <= n_chars - 3:
                     out[m] = i
@@ -395,10 +395,7 @@ def _ngrams_loop(h, tok_post, k):  # pragma: no cover - compiled
         if tok_post[i] == tok_post[i + k - 1]:
             g = h[i]
             for j in range(1, k):
-                g = g * _Q + h[i + j]
-                g = (g ^ (g >> _S30)) * _M1
-                g = (g ^ (g >> _S27)) * _M2
-                g = g ^ (g >> _S31)
+                g = _mix_one(g * _Q + h[i + j])
             idx[c] = i
             out[c] = g
             c += 1
@@ -411,6 +408,7 @@ for _q, _p in enumerate(PROCLITICS):
     _CLITICS[_q, :len(_p)] = [ord(ch) for ch in _p]
 
 if _nb is not None:
+    _mix_one = _nb.njit(cache=True, nogil=True, inline="always")(mix)     # the same steps on one hash
     _fold_kernel = _nb.njit(cache=True, nogil=True)(_fold_loop)
     _tokens_kernel = _nb.njit(cache=True, nogil=True)(_tokens_loop)
 
@@ -421,11 +419,13 @@ if _nb is not None:
         return _tokens_kernel(codes, word_t, _CLITIC_FIRST, _CLITICS, _CLITIC_LEN)
 
     _marks_nb = _nb.njit(cache=True, nogil=True)(_marks_loop)
-    _ngrams_kernel = _nb.njit(cache=True, nogil=True)(_ngrams_loop)
-    _grams_kernel = _nb.njit(cache=True, nogil=True)(_grams_loop)
+    _grams_nb = _nb.njit(cache=True, nogil=True)(_grams_loop)
+    _ngrams_nb = _nb.njit(cache=True, nogil=True)(_ngrams_loop)
 
-    def _grams_nb(inside: np.ndarray, tok_start: np.ndarray, tok_end: np.ndarray, tok_rank: np.ndarray):
-        return _grams_kernel(inside, tok_start, tok_end, tok_rank, MAX_TOKENS)
+
+def _compiled() -> bool:
+    """Whether the compiled loops run (numba is there and the tests did not turn them off)."""
+    return _nb is not None and COMPILED
 
 
 # ---- the batch --------------------------------------------------------------------------------
@@ -456,7 +456,7 @@ class TextBatch:
         np.cumsum(lens + 1, out=starts[1:])
         raw = np.frombuffer(("\n" + "\n".join(work) + "\n").encode("utf-32-le", "surrogatepass"),
                             dtype=np.uint32) if n else np.zeros(0, np.uint32)
-        codes, gpos, post = (_fold_nb if _nb is not None and COMPILED else _fold_np)(raw, starts, n, tb_)
+        codes, gpos, post = (_fold_nb if _compiled() else _fold_np)(raw, starts, n, tb_)
         self.codes, self.post = codes, post
         self.orig = gpos - starts[post] - 1              # -1: the separator before the post
         self.fstart = np.searchsorted(post, np.arange(n), side="left")
@@ -466,13 +466,13 @@ class TextBatch:
 
     def _tokens(self, word_t: np.ndarray) -> None:
         codes, n_chars = self.codes, len(self.codes)
-        ts, te, strip = (_tokens_nb if _nb is not None and COMPILED else _tokens_np)(codes, word_t)
+        ts, te, strip = (_tokens_nb if _compiled() else _tokens_np)(codes, word_t)
         self.tok_raw = ts
         self.tok_end = te
         self.tok_post = self.post[ts] if len(ts) else np.zeros(0, np.int64)
         self.tok_start = ts + strip
         pw, inv = _powers(n_chars + 1)
-        self.inside, prefix, self.tok_rank = (_marks_nb if _nb is not None and COMPILED else _marks_np)(
+        self.inside, prefix, self.tok_rank = (_marks_nb if _compiled() else _marks_np)(
             codes, self.tok_start, te, self.tok_post, pw)
         self._prefix, self._inv = prefix, inv
         with np.errstate(over="ignore"):
@@ -485,8 +485,8 @@ class TextBatch:
         m = len(h) - k + 1
         if m <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.uint64)
-        if _nb is not None and COMPILED:
-            return _ngrams_kernel(h, self.tok_post, k)
+        if _compiled():
+            return _ngrams_nb(h, self.tok_post, k)
         idx = np.arange(m)
         g = h[:m].copy()
         with np.errstate(over="ignore"):
@@ -516,7 +516,7 @@ class TextBatch:
         n_chars = len(self.codes)
         if n_chars < 4:
             return np.zeros(0, np.int64), np.zeros(0, np.uint64)
-        i = (_grams_nb if _nb is not None and COMPILED else _grams_np)(
+        i = (_grams_nb if _compiled() else _grams_np)(
             self.inside, self.tok_start, self.tok_end, self.tok_rank)
         with np.errstate(over="ignore"):
             h = mix((self._prefix[i + 4] - self._prefix[i]) * self._inv[i])
