@@ -329,8 +329,6 @@ def test_phone_scanner_shortcuts_lose_no_run():
     """``scan`` reads only digit chains that can hold a number; on random mixes of digits,
     keycaps, plus signs, gaps, digit words and noise it must return exactly the runs that
     reading every token of the text returns."""
-    import random
-
     from marsad.detect.entities import phones
 
     def every_token(text):
@@ -343,10 +341,7 @@ def test_phone_scanner_shortcuts_lose_no_run():
                 out.append(words + run)
         return out
 
-    rng = random.Random(11)
-    pieces = ["0", "1", "9", "٣", "۴", "+", " ", "-", ".", "/", "(", ")", "✨", "\ufe0f", "\u20e3", "1\ufe0f\u20e3",
-              "x", "TRC", "\n", "📞", "zero", " one ", "🔟", "00", "218", "091", "2025", ":", "€", "صفر", " سبعة "]
-    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 40))) for _ in range(5000)]
+    texts = _phone_mixes()
     assert sum(bool(every_token(t)) for t in texts) > 500          # the mix does hold numbers
     assert [phones.scan(t) for t in texts] == [every_token(t) for t in texts]
 
@@ -355,22 +350,10 @@ def test_price_hints_lose_no_price(monkeypatch):
     """Numbers with no character a price needs next to them are skipped before the price
     patterns run; on random mixes of numbers, every currency, multiplier and price-word form
     (in three casings) and noise, the prices must be those found with no number skipped."""
-    import random
-
-    from marsad.detect.entities import gazetteer
     from marsad.detect.entities import prices as P
     from marsad.detect.entities.context import RegionContext
 
-    d = gazetteer.currencies()
-    forms = [str(f) for spec in d["currencies"].values() for side in ("after", "before") for f in spec.get(side, ())]
-    forms += [str(k) for k in d["ambiguous"]] + [str(w) for w in d["price_words"]] + ["مليون", "سنتيم", "e"]
-    forms += [str(f) for fs in d["multipliers"].values() for f in fs]
-    forms += [f.upper() for f in forms] + [f.title() for f in forms]
-    nums = ["3000", "2.500", "1,800", "٣٠٠٠", "۴۵", "12.50", "4", "70", "2 500", "0912345678", "2025"]
-    noise = [" ", ":", "-", ".", "\u00a0", "x", "السلام", "و", "\n", "="]
-    rng = random.Random(3)
-    texts = ["".join(rng.choice(nums if rng.random() < 0.4 else forms if rng.random() < 0.6 else noise)
-                     + rng.choice([" ", "", "\u00a0"]) for _ in range(rng.randint(1, 8))) for _ in range(3000)]
+    texts = _price_mixes()
 
     def found():
         return [P.find_prices(t, RegionContext(t, "ar", ())) for t in texts]
@@ -378,3 +361,53 @@ def test_price_hints_lose_no_price(monkeypatch):
     monkeypatch.setattr(P, "_hint_before", lambda *a: True)      # no number skipped
     slow = found()
     assert sum(map(bool, slow)) > 500 and fast == slow
+
+
+def _phone_mixes(n: int = 5000, seed: int = 11) -> list[str]:
+    """Random mixes of digits, keycaps, plus signs, gaps, digit words and noise."""
+    import random
+    rng = random.Random(seed)
+    pieces = ["0", "1", "9", "٣", "۴", "+", " ", "-", ".", "/", "(", ")", "✨", "\ufe0f", "\u20e3", "1\ufe0f\u20e3",
+              "x", "TRC", "\n", "📞", "zero", " one ", "🔟", "00", "218", "091", "2025", ":", "€", "صفر", " سبعة ",
+              " ZERO ", " Sıfır ", " ÜÇ ", "\u3000", "\u2009"]
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 40))) for _ in range(n)]
+
+
+def _odd_case(form: str, rng) -> str:
+    """``form`` in a casing the finders fold: upper, title, or letters that only Unicode case
+    folding equates with ASCII (dotless ı, long ſ, the Kelvin sign)."""
+    odd = {"i": "ı", "I": "ı", "s": "ſ", "S": "ſ", "k": "\u212a", "K": "\u212a"}
+    pick = rng.random()
+    if pick < 0.25:
+        return form.upper()
+    if pick < 0.5:
+        return form.title()
+    if pick < 0.7:
+        return "".join(odd.get(c, c) for c in form)
+    return form
+
+
+def _price_mixes(n: int = 3000, seed: int = 3) -> list[str]:
+    """Random mixes of numbers, every currency, multiplier and price-word form (in odd
+    casings too) and noise."""
+    import random
+
+    from marsad.detect.entities import gazetteer
+
+    d = gazetteer.currencies()
+    forms = [str(f) for spec in d["currencies"].values() for side in ("after", "before") for f in spec.get(side, ())]
+    forms += [str(k) for k in d["ambiguous"]] + [str(w) for w in d["price_words"]] + ["مليون", "سنتيم", "e"]
+    forms += [str(f) for fs in d["multipliers"].values() for f in fs]
+    nums = ["3000", "2.500", "1,800", "٣٠٠٠", "۴۵", "12.50", "4", "70", "2 500", "0912345678", "2025", "১২"]
+    noise = [" ", ":", "-", ".", "\u00a0", "x", "السلام", "و", "\n", "=", "\u202f"]
+    rng = random.Random(seed)
+    return ["".join((rng.choice(nums) if rng.random() < 0.4 else _odd_case(rng.choice(forms), rng)
+                     if rng.random() < 0.6 else rng.choice(noise)) + rng.choice([" ", "", "\u00a0"])
+                    for _ in range(rng.randint(1, 8))) for _ in range(n)]
+
+
+def test_currency_forms_in_letters_that_case_folding_equates():
+    """``re.IGNORECASE`` reads "Uſ$" (long s) as "US$" and "lıra" (dotless i) as "lira": the
+    tables must know those forms too (the first one used to raise KeyError mid-post)."""
+    assert prices("Uſ$ 300") == [(300, "USD")]
+    assert prices("300 lıra", lang="tr") == prices("300 lira", lang="tr") == [(300, "TRY")]

@@ -37,6 +37,7 @@ from .wallets import find_wallets
 __all__ = ["Extraction", "extract", "hints_for", "canonical", "ENTITY_KEYS"]
 
 ENTITY_KEYS = ("phones", "handles", "wallets", "prices", "places", "urls")
+_TEN = "\U0001f51f"     # the keycap 🔟, a phone digit pair with no digit in it
 _CATEGORY = {"phones": "entity:phone", "handles": "entity:handle", "wallets": "entity:wallet",
              "prices": "entity:price", "places": "entity:place", "urls": "entity:url"}
 
@@ -123,7 +124,7 @@ def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...
     has_digit = _ANY_DIGIT.search(masked) is not None
     ctx = None
     phones: list[tuple[int, int, object, str]] = []
-    if has_digit or may_have_price_words(masked):
+    if has_digit or may_have_price_words(masked) or _TEN in masked:
         # The poster's region is needed only to read national numbers and currency words.
         ctx = RegionContext(text, lang, tuple(country_hints), low, toks)
         ctx.places = places
@@ -134,7 +135,7 @@ def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...
                 places = [p for p in places if not any(pr.start <= p.start < pr.end for pr in prices)]
             found["prices"] = [(pr.start, pr.end, pr.as_dict(), text[pr.start:pr.end]) for pr in prices]
             masked = _blank(masked, [(pr.start, pr.end) for pr in prices])
-        if has_digit:
+        if has_digit or _TEN in masked:
             if link_phones:
                 ctx.phone_regions.extend(r for r in (_region_of(e) for *_, e in link_phones) if r)
             phones = [(ph.start, ph.end, ph.e164, text[ph.start:ph.end]) for ph in find_phones(masked, ctx)]

@@ -79,14 +79,14 @@ class _Group(NamedTuple):
 
 def scan(text: str) -> list[list[_Group]]:
     """Runs of digit groups that may together be one or more phone numbers."""
-    if not _ANY_DIGIT.search(text):
-        return []
     if "\U0001f51f" in text:
         spans = [(0, len(text))]        # 🔟 is a token the chains below do not know
     else:
         # Only a chain of digits that holds seven of them, or follows digit words, can hold a
         # number; the rest of a post's digits (counts, dates, prices) are skipped without a
         # step per digit group. Digit words can only stand before a chain's first run.
+        if not _ANY_DIGIT.search(text):
+            return []
         spans = []
         for c in _CHAIN.finditer(text):
             lo = c.start()
@@ -94,7 +94,9 @@ def scan(text: str) -> list[list[_Group]]:
             # that starts with an optional "+" cannot jump from digit to digit).
             if lo and (p := _PLUS_BEFORE.search(text, max(0, lo - 9), lo)) is not None:
                 lo = p.start()
-            if sum(map(len, _DIGIT_RUN.findall(c.group()))) >= 7 or _leading_words(text, lo):
+            # (a chain shorter than 7 characters cannot hold 7 digits: most chains, counted free)
+            if c.end() - c.start() >= 7 and sum(map(len, _DIGIT_RUN.findall(c.group()))) >= 7 \
+                    or _leading_words(text, lo):
                 spans.append((lo, c.end()))
     runs: list[list[_Group]] = []
     for lo, hi in spans:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import cache, lru_cache
+from itertools import product
 from typing import NamedTuple
 
 from . import gazetteer
@@ -61,11 +62,11 @@ def _tables():
         code, scale = spec.get("code", key), int(spec.get("scale", 1))
         for f in spec.get("after", ()):
             if str(f) != "e":
-                after.setdefault(str(f).lower(), (code, scale))
+                after.setdefault(_key(str(f)), (code, scale))
         for f in spec.get("before", ()):
-            before.setdefault(str(f).lower(), (code, scale))
-    ambiguous = {str(k).lower(): v for k, v in data["ambiguous"].items()}
-    mult = {str(f).lower(): int(v) for v, forms in data["multipliers"].items() for f in forms}
+            before.setdefault(_key(str(f)), (code, scale))
+    ambiguous = {_key(str(k)): v for k, v in data["ambiguous"].items()}
+    mult = {_key(str(f)): int(v) for v, forms in data["multipliers"].items() for f in forms}
     after_forms = [f for spec in data["currencies"].values() for f in map(str, spec.get("after", ())) if f != "e"]
     after_forms += [str(k) for k in data["ambiguous"]]
     before_forms = [str(f) for spec in data["currencies"].values() for f in spec.get("before", ())]
@@ -73,7 +74,7 @@ def _tables():
     cur_before = _alt(before_forms)
     mult_re = _alt([str(f) for forms in data["multipliers"].values() for f in forms])
     price_words = _alt([str(w) for w in data["price_words"]])
-    words = {str(w).lower(): int(v) for v, ws in data["word_amounts"].items() for w in ws}
+    words = {_key(str(w)): int(v) for v, ws in data["word_amounts"].items() for w in ws}
     word_re = _alt(list(words))
     # Anchored pieces, tried around each number the scan finds: one cheap pass over the text
     # (a leading \d lets the regex engine skip quickly) instead of a 5-branch alternation
@@ -96,7 +97,25 @@ class _Hints(NamedTuple):
     after1: frozenset[str]       # characters that alone may start what follows a price's number
     after2: frozenset[str]       # two-character starts of the rest (Arabic words share first letters)
     before: frozenset[str]       # last characters of currency forms written before it
-    word: frozenset[str]         # last characters of price words ("السعر 2500")
+    word: frozenset[str]         # last three characters of price words ("السعر 2500"), or all of a shorter one
+    word_lengths: tuple[int, ...]  # the lengths of those endings
+
+
+@cache
+def _cased() -> str:
+    """Every Basic Multilingual Plane character with a case mapping (~2,800): the only ones
+    IGNORECASE can match a letter with (the forms are BMP text)."""
+    return "".join(c for c in map(chr, range(0x10000)) if c.lower() != c or c.upper() != c)
+
+
+@cache
+def case_variants(c: str) -> frozenset[str]:
+    """The characters ``re.IGNORECASE`` matches ``c`` with, ``c`` included: more than its
+    upper and lower case (the dotless ı matches i, the long ſ matches s)."""
+    if c.lower() == c and c.upper() == c:
+        return frozenset(c)
+    same = set(re.findall("(?i)" + re.escape(c), _cased())) | {c, c.lower(), c.upper()}
+    return frozenset(x for x in same if len(x) == 1)
 
 
 @cache
@@ -114,16 +133,19 @@ def _hints() -> _Hints:
     words = [str(w) for w in data["price_words"]]
 
     def both(chars):
-        return frozenset(c for x in chars if x for c in (x, x.lower(), x.upper()) if len(c) == 1)
+        return frozenset(c for x in chars if x for c in case_variants(x))
 
     one, two = set(), set()
     for f in after:
-        pairs = {a + b for a in {f[0], f[0].lower(), f[0].upper()} for b in {f[1:2], f[1:2].lower(), f[1:2].upper()}}
+        pairs = {a + b for a in case_variants(f[0]) for b in case_variants(f[1])} if len(f) > 1 else set()
         if len(f) == 1 or f[1].isspace() or any(len(p) != 2 for p in pairs):
             one |= both(f[0])            # too short (or oddly cased) for a two-character start
         else:
             two |= pairs
-    return _Hints(frozenset(one), frozenset(two), both(f[-1] for f in before), both(w[-1] for w in words))
+    # Three characters, not one: a price word's last letter (ة ت ر م ن ه ی) ends most Arabic words.
+    ends = {"".join(chars) for w in words for chars in product(*map(case_variants, w[-3:]))}
+    return _Hints(frozenset(one), frozenset(two), both(f[-1] for f in before), frozenset(ends),
+                  tuple(sorted({len(e) for e in ends}, reverse=True)))
 
 
 def _hint_before(text: str, s: int, hints: _Hints) -> bool:
@@ -137,7 +159,7 @@ def _hint_before(text: str, s: int, hints: _Hints) -> bool:
     j = s
     while j > 0 and s - j < 5 and (text[j - 1].isspace() or text[j - 1] in ":：=-"):
         j -= 1
-    return j > 0 and text[j - 1] in hints.word
+    return j > 0 and any(text[j - k:j] in hints.word for k in hints.word_lengths if k <= j)
 
 
 _WORD_HINTS = ("ألف ", "الف ", "ألفين", "الفين", "ألفان", "alf ", "Alf ", "alfin")
@@ -274,9 +296,16 @@ def _squeezed(key: int, after: dict) -> dict:
     return table
 
 
+# Letters that re.IGNORECASE equates with an ASCII one but str.lower() keeps apart: a form the
+# patterns matched as "Uſ$" or "lıra" must still be found in the tables.
+_FOLD = str.maketrans({"ı": "i", "ſ": "s"})
+
+
 @lru_cache(maxsize=4096)
 def _key(s: str) -> str:
-    return re.sub(r"\s+", " ", s).lower()
+    """The table key of a form as matched: spaces squeezed, lower case, folded as the
+    patterns fold (_FOLD)."""
+    return re.sub(r"\s+", " ", s).lower().translate(_FOLD)
 
 
 def _currency(form: str, after: dict, ambiguous: dict, ctx: RegionContext) -> tuple[str | None, int]:
