@@ -21,6 +21,7 @@ text and its hints; the gazetteer and the phone metadata are loaded once per pro
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 
@@ -37,6 +38,7 @@ from .wallets import find_wallets
 __all__ = ["Extraction", "extract", "hints_for", "canonical", "ENTITY_KEYS"]
 
 ENTITY_KEYS = ("phones", "handles", "wallets", "prices", "places", "urls")
+_ALNUM14 = re.compile(r"[0-9A-Za-z]{14}")
 _TEN = "\U0001f51f"     # the keycap 🔟, a phone digit pair with no digit in it
 _CATEGORY = {"phones": "entity:phone", "handles": "entity:handle", "wallets": "entity:wallet",
              "prices": "entity:price", "places": "entity:place", "urls": "entity:url"}
@@ -107,8 +109,9 @@ def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...
 
     low = lower_same_length(masked)
     toks = low.split()
-    # A wallet is one token of 26+ characters; most posts have none (cheaper than a regex scan).
-    if toks and max(map(len, toks)) >= 26:
+    # A wallet lies in a token of 26+ characters and holds 14+ ASCII letters and digits in a row
+    # (the shortest shape, bech32); most posts have neither (long Arabic hashtags pass the first).
+    if toks and max(map(len, toks)) >= 26 and _ALNUM14.search(masked) is not None:
         for w in find_wallets(masked):
             found.setdefault("wallets", []).append((w.start, w.end, w.address, w.address))
             masked_spans.append((w.start, w.end))
