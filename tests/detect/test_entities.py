@@ -411,3 +411,26 @@ def test_currency_forms_in_letters_that_case_folding_equates():
     tables must know those forms too (the first one used to raise KeyError mid-post)."""
     assert prices("Uſ$ 300") == [(300, "USD")]
     assert prices("300 lıra", lang="tr") == prices("300 lira", lang="tr") == [(300, "TRY")]
+
+
+def test_every_form_in_every_casing_the_patterns_accept_reads_without_error():
+    """The price patterns match forms case-insensitively (Unicode rules); every casing they
+    accept must be found in the tables. "4 MİLYON TL" (Turkish dotted capital İ) used to raise
+    KeyError, losing the post."""
+    import random
+
+    from marsad.detect.entities import gazetteer
+    from marsad.detect.entities.prices import case_variants
+
+    d = gazetteer.currencies()
+    forms = [str(f) for spec in d["currencies"].values() for side in ("after", "before") for f in spec.get(side, ())]
+    forms += [str(k) for k in d["ambiguous"]] + [str(w) for w in d["price_words"]]
+    forms += [str(f) for fs in d["multipliers"].values() for f in fs]
+    forms += [str(w) for ws in d["word_amounts"].values() for w in ws]
+    rng = random.Random(5)
+    for f in forms:
+        for _ in range(3):
+            v = "".join(rng.choice(sorted(case_variants(c))) for c in f)
+            for t in (f"3000 {v}", f"{v} 3000", f"السعر {v} 300", f"{v} دولار", f"4 {v} euro", f"ألفين {v}"):
+                extract(t, lang="ar")
+    assert prices("4 MİLYON TL", lang="tr") == prices("4 milyon TL", lang="tr") == [(4_000_000, "TRY")]

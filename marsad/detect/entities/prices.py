@@ -17,6 +17,7 @@ from typing import NamedTuple
 from . import gazetteer
 from .context import RegionContext
 from .phones import _ANY_DIGIT, _DIGIT_RUN, _DIGITS
+from .places import lower_same_length
 
 _NUM = (r"\d{1,3}(?:[,.\u066c'\u00a0\u202f ]\d{3})+(?:[.,\u066b]\d{1,2})?(?![.,\u066b\u066c]?\d)"
         r"|\d+(?:[.,\u066b]\d{1,2})?(?![.,\u066b\u066c]?\d)")
@@ -297,7 +298,8 @@ def _squeezed(key: int, after: dict) -> dict:
 
 
 # Letters that re.IGNORECASE equates with an ASCII one but str.lower() keeps apart: a form the
-# patterns matched as "Uſ$" or "lıra" must still be found in the tables.
+# patterns matched as "Uſ$" or "lıra" must still be found in the tables (and "MİLYON", whose
+# İ lower-cases to two characters, hence lower_same_length).
 _FOLD = str.maketrans({"ı": "i", "ſ": "s"})
 
 
@@ -305,7 +307,7 @@ _FOLD = str.maketrans({"ı": "i", "ſ": "s"})
 def _key(s: str) -> str:
     """The table key of a form as matched: spaces squeezed, lower case, folded as the
     patterns fold (_FOLD)."""
-    return re.sub(r"\s+", " ", s).lower().translate(_FOLD)
+    return lower_same_length(re.sub(r"\s+", " ", s)).translate(_FOLD)
 
 
 def _currency(form: str, after: dict, ambiguous: dict, ctx: RegionContext) -> tuple[str | None, int]:
