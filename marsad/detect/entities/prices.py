@@ -139,8 +139,8 @@ def _hints() -> _Hints:
     one, two = set(), set()
     for f in after:
         pairs = {a + b for a in case_variants(f[0]) for b in case_variants(f[1])} if len(f) > 1 else set()
-        if len(f) == 1 or f[1].isspace() or any(len(p) != 2 for p in pairs):
-            one |= both(f[0])            # too short (or oddly cased) for a two-character start
+        if len(f) == 1 or f[1].isspace():
+            one |= both(f[0])            # too short for a two-character start
         else:
             two |= pairs
     # Three characters, not one: a price word's last letter (ة ت ر م ن ه ی) ends most Arabic words.
@@ -160,7 +160,10 @@ def _hint_before(text: str, s: int, hints: _Hints) -> bool:
     j = s
     while j > 0 and s - j < 5 and (text[j - 1].isspace() or text[j - 1] in ":：=-"):
         j -= 1
-    return j > 0 and any(text[j - k:j] in hints.word for k in hints.word_lengths if k <= j)
+    for k in hints.word_lengths:
+        if k <= j and text[j - k:j] in hints.word:
+            return True
+    return False
 
 
 _WORD_HINTS = ("ألف ", "الف ", "ألفين", "الفين", "ألفان", "alf ", "Alf ", "alfin")
