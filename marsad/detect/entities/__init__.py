@@ -29,7 +29,7 @@ from marsad.model import Indicator
 
 from .context import RegionContext, hints_for
 from .links import find_emails, find_handles, find_links
-from .phones import _ANY_DIGIT, find_phones, valid_international
+from .phones import _ANY_DIGIT, TEN, find_phones, valid_international
 from .places import Place, canonical, find_places, lower_same_length
 from .prices import find_prices, may_have_price_words
 from .routes import find_routes
@@ -39,7 +39,6 @@ __all__ = ["Extraction", "extract", "hints_for", "canonical", "ENTITY_KEYS"]
 
 ENTITY_KEYS = ("phones", "handles", "wallets", "prices", "places", "urls")
 _ALNUM14 = re.compile(r"[0-9A-Za-z]{14}")
-_TEN = "\U0001f51f"     # the keycap 🔟, a phone digit pair with no digit in it
 _CATEGORY = {"phones": "entity:phone", "handles": "entity:handle", "wallets": "entity:wallet",
              "prices": "entity:price", "places": "entity:place", "urls": "entity:url"}
 
@@ -125,9 +124,10 @@ def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...
 
     places = find_places(masked, low, toks)
     has_digit = _ANY_DIGIT.search(masked) is not None
+    may_have_phone = has_digit or TEN in masked
     ctx = None
     phones: list[tuple[int, int, object, str]] = []
-    if has_digit or may_have_price_words(masked) or _TEN in masked:
+    if may_have_phone or may_have_price_words(masked):
         # The poster's region is needed only to read national numbers and currency words.
         ctx = RegionContext(text, lang, tuple(country_hints), low, toks)
         ctx.places = places
@@ -138,7 +138,7 @@ def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...
                 places = [p for p in places if not any(pr.start <= p.start < pr.end for pr in prices)]
             found["prices"] = [(pr.start, pr.end, pr.as_dict(), text[pr.start:pr.end]) for pr in prices]
             masked = _blank(masked, [(pr.start, pr.end) for pr in prices])
-        if has_digit or _TEN in masked:
+        if may_have_phone:
             if link_phones:
                 ctx.phone_regions.extend(r for r in (_region_of(e) for *_, e in link_phones) if r)
             phones = [(ph.start, ph.end, ph.e164, text[ph.start:ph.end]) for ph in find_phones(masked, ctx)]

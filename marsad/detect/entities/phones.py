@@ -36,6 +36,7 @@ _GAP = re.compile(r"[ \t\u00a0\u2009\u202f\-\u2010-\u2015.\u00b7\u2022/()_*~|\u2
 _GAP8 = _GAP.pattern.replace("{0,6}", "{0,8}")
 _CHAIN = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9](?:" + _GAP8 + r"[0-9\u0660-\u0669\u06f0-\u06f9])*")
 _PLUS_BEFORE = re.compile(r"[+\uff0b]" + _GAP8 + r"\Z")
+TEN = "\U0001f51f"      # the keycap 🔟: two phone digits with no digit character in them
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _YEARS = re.compile(r"(?:(?:19|20)\d\d){2,3}")
 _DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}:\d{2}")
@@ -79,7 +80,7 @@ class _Group(NamedTuple):
 
 def scan(text: str) -> list[list[_Group]]:
     """Runs of digit groups that may together be one or more phone numbers."""
-    if "\U0001f51f" in text:
+    if TEN in text:
         spans = [(0, len(text))]        # 🔟 is a token the chains below do not know
     else:
         # Only a chain of digits that holds seven of them, or follows digit words, can hold a

@@ -117,7 +117,7 @@ def find_places(text: str, low: str | None = None, toks: list[str] | None = None
     """Every gazetteer place mentioned in ``text``, in order, overlapping names resolved to
     the longest (``تونس العاصمة`` over ``تونس``). ``low``/``toks`` may be passed when the
     caller already has ``lower_same_length(text)`` and its ``split()``."""
-    index, keys, entries = _index()
+    index, keys, info = _index()
     if low is None:
         low = lower_same_length(text)
     if toks is None:
@@ -130,7 +130,7 @@ def find_places(text: str, low: str | None = None, toks: list[str] | None = None
         present |= keys.intersection(_WORD.findall(dirty))
     if not present:
         return []
-    return _scan(text, low, index, entries, present)
+    return _scan(text, low, index, info, present)
 
 
 def lower_same_length(text: str) -> str:
@@ -154,7 +154,7 @@ def _occurrences(low: str, word: str) -> list[int]:
     return out
 
 
-def _scan(text: str, low: str, index, entries, present: set[str]) -> list[Place]:
+def _scan(text: str, low: str, index, info, present: set[str]) -> list[Place]:
     # Only the words that start an alias are visited, found by where they occur (str.find)
     # rather than by tokenising the whole post; the words after one are read only when a
     # multi-word alias needs them. A multi-word hit skips the words it covers.
@@ -192,7 +192,7 @@ def _scan(text: str, low: str, index, entries, present: set[str]) -> list[Place]
         e = following[k - 1][1] - len(hit.suffix)
         cursor = following[k - 1][1]
         written = hit.restore + text[s:e]
-        name, cc, kind, role, dot = entries[hit.place]
+        name, cc, kind, role, dot = info[hit.place]
         if dot and text[e:e + 1] == ".":
             e += 1
             written += "."

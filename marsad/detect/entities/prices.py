@@ -121,11 +121,11 @@ def case_variants(c: str) -> frozenset[str]:
 
 @cache
 def _hints() -> _Hints:
-    """Characters the price patterns need next to a number, in both cases: a number without
-    any of them is skipped before the patterns run. Each set is a superset of what the
-    corresponding pattern in ``_tables`` can match at that place, so nothing is lost
-    (``after1`` takes the first letter of every form too short or too oddly cased to be
-    known by its first two)."""
+    """Characters the price patterns need next to a number, in every casing the patterns
+    accept (``case_variants``): a number without any of them is skipped before the patterns
+    run. Each set is a superset of what the corresponding pattern in ``_tables`` can match at
+    that place, so nothing is lost (``after1`` takes the first letter of every form too short
+    to be known by its first two)."""
     data = gazetteer.currencies()
     after = [f for spec in data["currencies"].values() for f in map(str, spec.get("after", ()))]
     after += [str(k) for k in data["ambiguous"]] + [str(f) for fs in data["multipliers"].values() for f in fs]
@@ -138,11 +138,10 @@ def _hints() -> _Hints:
 
     one, two = set(), set()
     for f in after:
-        pairs = {a + b for a in case_variants(f[0]) for b in case_variants(f[1])} if len(f) > 1 else set()
         if len(f) == 1 or f[1].isspace():
             one |= both(f[0])            # too short for a two-character start
         else:
-            two |= pairs
+            two |= {a + b for a in case_variants(f[0]) for b in case_variants(f[1])}
     # Three characters, not one: a price word's last letter (ة ت ر م ن ه ی) ends most Arabic words.
     ends = {"".join(chars) for w in words for chars in product(*map(case_variants, w[-3:]))}
     return _Hints(frozenset(one), frozenset(two), both(f[-1] for f in before), frozenset(ends),
