@@ -34,9 +34,9 @@ _LOCK = threading.Lock()
 _CACHE: dict[tuple, "TextEngine"] = {}
 
 
-def _entities(text: str, lang: str | None):
-    from marsad.detect.entities import extract
-    return extract(text, lang=lang)
+def extract_many(texts: Sequence[str], langs: Sequence[str | None]):
+    from marsad.detect.entities import extract_many
+    return extract_many(texts, langs)
 
 
 class TextEngine(Detector):
@@ -140,7 +140,7 @@ def analyse(lexicon: Lexicon, texts: Sequence[str], langs: Sequence[str | None],
     both training and prediction compute them, so they cannot drift apart."""
     tb = TextBatch(list(texts))
     hits = lexicon.match_batch(tb)
-    extractions = [_entities(t, lang) for t, lang in zip(texts, langs)]
+    extractions = extract_many(texts, langs)
     flags = [entity_flags(ex) for ex in extractions]
     return hits, extractions, feature_matrix(tb, hits, flags, n_features)
 

@@ -434,3 +434,94 @@ def test_every_form_in_every_casing_the_patterns_accept_reads_without_error():
             for t in (f"3000 {v}", f"{v} 3000", f"السعر {v} 300", f"{v} دولار", f"4 {v} euro", f"ألفين {v}"):
                 extract(t, lang="ar")
     assert prices("4 MİLYON TL", lang="tr") == prices("4 milyon TL", lang="tr") == [(4_000_000, "TRY")]
+
+
+# ------------------------------------------------------------------------ batch gates
+def _place_mixes(n: int = 3000, seed: int = 7) -> list[str]:
+    """Random mixes of gazetteer aliases (with proclitics, in odd casings, glued to
+    punctuation, emoji, characters above the tables' range and Greek capital sigma) and
+    noise."""
+    import random
+
+    from marsad.detect.entities import gazetteer
+
+    names = [str(a) for e in gazetteer.places() for k, v in e.items() if isinstance(v, list) and k != "exact"
+             for a in v]
+    glue = [" ", "", "،", ".", "-", "و", "ل", "ال", "لل", "بـ", "\u200c", "\u064e", "#", "🚤", "\U00020000",
+            "Σ", "İ", "x", "\n", "@", "ê", "yê"]
+    rng = random.Random(seed)
+    return ["".join(rng.choice(glue) + (_odd_case(rng.choice(names), rng) if rng.random() < 0.5
+                                        else rng.choice(["boat", "الحرقة", "جاي", "ΟΔΟΣ", "İZMİR"]))
+                    for _ in range(rng.randint(1, 6))) for _ in range(n)]
+
+
+def _gate_texts() -> list[str]:
+    from marsad.detect.corpus import read_corpus
+
+    corpus = [r["text"] for r in read_corpus()][::3]
+    plus = ["+ 2 1 8 9 1", "＋218  91 555 0123", "zero nine one 825", "abczero          1234",
+            "x" * 20 + "zero 12", "SIFIR dokuz 123", "İKİ 1234", "𠀀zero 12345", "5 $ 67 12345", "12345 $5 67",
+            "zero one +12 345", "صفر سبعة ＋ - 21 8", "call zero nine + 1 2 3"]
+    return corpus + _phone_mixes(2000) + _price_mixes(2000) + _place_mixes() + plus
+
+
+def test_each_gate_opens_wherever_its_finder_finds_something():
+    """The batch gates may only close a finder that finds nothing: on the shipped corpus and
+    random mixes built to hit every finder's corner (digit words, plus signs before gaps,
+    casings, proclitics, characters the tables cannot judge), every text where a finder finds
+    something has its gate open."""
+    from marsad.detect.entities import _mask
+    from marsad.detect.entities import gates as G
+    from marsad.detect.entities import phones as PH
+    from marsad.detect.entities import prices as PR
+    from marsad.detect.entities.context import RegionContext
+    from marsad.detect.entities.places import find_places
+
+    masked = [_mask(t).masked for t in _gate_texts() if t]
+    bits = G.open_gates(masked).tolist()
+    need = {G.PHONE: 0, G.PRICE: 0, G.PLACE: 0}
+    for text, g in zip(masked, bits):
+        ctx = RegionContext(text, "ar", ())
+        wants = {G.PHONE: bool(PH.scan(text)),
+                 G.PRICE: PR.find_prices(text, ctx, True) != PR.find_prices(text, RegionContext(text, "ar", ()), False),
+                 G.PLACE: bool(find_places(text))}
+        for bit, want in wants.items():
+            need[bit] += want
+            assert not want or g & bit, (bit, text)
+    assert min(need.values()) > 300                   # each finder does find things in the mix
+    closed = sum(1 for g in bits if g != G.ALL)
+    assert closed > len(bits) // 4                    # and the gates do close on the rest
+
+
+def test_extract_many_gives_what_extract_gives():
+    """``extract_many`` (gated finders) and ``extract`` (every finder) agree on everything they
+    return, spans, places, routes and regions included."""
+    from marsad.detect.entities import extract_many
+
+    texts = _gate_texts() + ["", "🙂🙂", "wa.me/218915550123 0912345678 3000€", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq 300$"]
+    langs = [("ar", "en", "fr", None)[i % 4] for i in range(len(texts))]
+    many = extract_many(texts, langs)
+    for text, lang, got in zip(texts, langs, many):
+        assert got == extract(text, lang=lang), text
+    with pytest.raises(TypeError):
+        extract_many(["ok", b"bytes"])
+
+
+def test_place_gate_opens_on_a_lower_case_that_depends_on_the_word():
+    """``str.lower`` writes a capital sigma as ς at the end of a word and σ elsewhere, which a
+    per-character table cannot know: a gazetteer that gained Λέσβος must still see ΛΈΣΒΟΣ."""
+    import numpy as np
+
+    from marsad.detect.entities import gates as G
+
+    cls, lower, after2, e1, e2, e3, digit_words, _, _, max_word = G.tables()
+    keys = np.array([G._h(map(ord, "λέσβος"))], dtype=np.uint64)
+    bits = G._bitset(keys)
+
+    def gate(text):
+        cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        starts = np.array([0, len(text)], dtype=np.int64)
+        return int(G._gates_kernel(cps, starts, cls, lower, after2, e1, e2, e3, digit_words, keys, bits,
+                                   max_word)[0]) & G.PLACE
+    assert "ΛΈΣΒΟΣ".lower() == "λέσβος" and gate("boats to ΛΈΣΒΟΣ") and gate("to λέσβος")
+    assert not gate("boats to Athens")

@@ -24,10 +24,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
+from typing import NamedTuple, Sequence
 
 from marsad.model import Indicator
 
 from .context import RegionContext, hints_for
+from .gates import ALL, PHONE, PLACE, PRICE, open_gates
 from .links import find_emails, find_handles, find_links
 from .phones import _ANY_DIGIT, TEN, find_phones, valid_international
 from .places import Place, canonical, find_places, lower_same_length
@@ -35,7 +37,7 @@ from .prices import find_prices, may_have_price_words
 from .routes import find_routes
 from .wallets import find_wallets
 
-__all__ = ["Extraction", "extract", "hints_for", "canonical", "ENTITY_KEYS"]
+__all__ = ["Extraction", "extract", "extract_many", "hints_for", "canonical", "ENTITY_KEYS"]
 
 ENTITY_KEYS = ("phones", "handles", "wallets", "prices", "places", "urls")
 _ALNUM14 = re.compile(r"[0-9A-Za-z]{14}")
@@ -87,6 +89,44 @@ def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...
         return Extraction()
     if not isinstance(text, str):
         raise TypeError("text must be str")
+    return _finish(_mask(text), lang, tuple(country_hints), ALL)
+
+
+def extract_many(texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[Extraction]:
+    """``extract`` of each text, the same results, faster on a batch: which finders a text can
+    need is decided for all of them in one compiled pass (``gates``), so a finder runs only
+    where it may find something."""
+    langs = langs if langs is not None else [None] * len(texts)
+    out: list[Extraction | None] = [None] * len(texts)
+    masks: list[_Masked] = []
+    where: list[int] = []
+    for i, text in enumerate(texts):
+        if not text:
+            out[i] = Extraction()
+        elif not isinstance(text, str):
+            raise TypeError(f"text {i} must be str")
+        else:
+            masks.append(_mask(text))
+            where.append(i)
+    for i, m, g in zip(where, masks, open_gates([m.masked for m in masks]).tolist()):
+        out[i] = _finish(m, langs[i], (), g)
+    return out
+
+
+class _Masked(NamedTuple):
+    """A text with its links, e-mail addresses and wallets found and blanked out: what the
+    other finders read (``masked``, lower-cased as ``low`` and split as ``toks``)."""
+
+    text: str
+    masked: str
+    low: str
+    toks: list[str]
+    found: dict[str, list[tuple[int, int, object, str]]]
+    indicators: list[Indicator]
+    link_phones: list[tuple[int, int, str]]
+
+
+def _mask(text: str) -> _Masked:
     found: dict[str, list[tuple[int, int, object, str]]] = {}
     indicators: list[Indicator] = []
     masked_spans: list[tuple[int, int]] = []
@@ -118,26 +158,39 @@ def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...
                 indicators.append(Indicator("wallet_checksum_failed", w.address, w.start, w.end, kind="checksum"))
         if "wallets" in found:
             masked = _blank(text, masked_spans)
+            low = lower_same_length(masked)
+            toks = low.split()
+    return _Masked(text, masked, low, toks, found, indicators, link_phones)
+
+
+def _finish(m: _Masked, lang: str | None, country_hints: tuple[str, ...], gate: int) -> Extraction:
+    """The finders that read the masked text, those ``gate`` leaves open, and the result."""
+    text, masked, low, toks, found, indicators, link_phones = m
     if "@" in masked:
         for h in find_handles(masked):
             found.setdefault("handles", []).append((h.start, h.end, h.handle, text[h.start:h.end]))
 
-    places = find_places(masked, low, toks)
+    places = find_places(masked, low, toks) if gate & PLACE else []
     has_digit = _ANY_DIGIT.search(masked) is not None
-    may_have_phone = has_digit or TEN in masked
+    priced_digits = has_digit and bool(gate & PRICE)
+    digits_or_ten = has_digit or TEN in masked
+    may_have_phone = digits_or_ten and bool(gate & PHONE)
     ctx = None
     phones: list[tuple[int, int, object, str]] = []
-    if may_have_phone or may_have_price_words(masked):
+    if may_have_phone or priced_digits or may_have_price_words(masked):
         # The poster's region is needed only to read national numbers and currency words.
-        ctx = RegionContext(text, lang, tuple(country_hints), low, toks)
+        ctx = RegionContext(text, lang, country_hints, low, toks)
         ctx.places = places
-        prices = find_prices(masked, ctx, has_digit)
+        prices = find_prices(masked, ctx, priced_digits)
         if prices:
             if places:
                 # "800 ليرة سورية": a place name inside a currency name is not a place mention.
                 places = [p for p in places if not any(pr.start <= p.start < pr.end for pr in prices)]
             found["prices"] = [(pr.start, pr.end, pr.as_dict(), text[pr.start:pr.end]) for pr in prices]
             masked = _blank(masked, [(pr.start, pr.end) for pr in prices])
+            # Blanked prices can join digits on either side into one chain: the phone gate,
+            # read before, no longer holds.
+            may_have_phone = digits_or_ten
         if may_have_phone:
             if link_phones:
                 ctx.phone_regions.extend(r for r in (_region_of(e) for *_, e in link_phones) if r)

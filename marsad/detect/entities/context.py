@@ -99,6 +99,7 @@ class RegionContext:
         self.places: list = []
         self._ranked: tuple[str, ...] | None = None
         self._evidence: frozenset[str] = frozenset()
+        self._strong: tuple[str, ...] | None = None
 
     def invalidate(self) -> None:
         self._ranked = None
@@ -147,7 +148,7 @@ class RegionContext:
         if self._ranked is None:
             score = self.scores()
             self._ranked = tuple(sorted(score, key=score.__getitem__, reverse=True))
-            self._candidates = None
+            self._candidates = self._strong = None
         return self._ranked
 
     def candidates(self) -> tuple[str, ...]:
@@ -173,4 +174,12 @@ class RegionContext:
         region is one of its language's two main ones."""
         self.ranked
         return region in self._evidence or region in LANG_REGIONS.get(self.lang or "", ())[:2]
+
+    def ranked_strong(self) -> tuple[str, ...]:
+        """``ranked`` without the regions that are not ``strong``, kept with the ranking
+        (phones ask for it once per candidate number: ~25 µs a post when rebuilt each time)."""
+        ranked = self.ranked
+        if self._strong is None:
+            self._strong = tuple(r for r in ranked if self.strong(r))
+        return self._strong
 

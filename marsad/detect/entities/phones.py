@@ -252,14 +252,14 @@ def _resolve(groups: list[_Group], ctx: RegionContext) -> tuple[str, str, bool, 
     # Posts give numbers to call or message: a mobile number in a less likely region beats
     # a landline or premium number in the likeliest one ("090 564 03792" is Nigerian mobile,
     # not a UK premium line).
-    ranked = [r for r in ctx.ranked if trunk or len(digits) > 10 or ctx.strong(r)]
-    rest = [r for r in ctx.candidates()[len(ctx.ranked):]] if (trunk or len(digits) >= 9) else []
+    ranked = ctx.ranked if trunk or len(digits) > 10 else ctx.ranked_strong()
+    rest = ctx.candidates()[len(ctx.ranked):] if (trunk or len(digits) >= 9) else ()
     for tier, (mobile_only, regions) in enumerate(((True, ranked), (True, rest), (False, ranked), (False, rest))):
         for region in regions:
             e = _valid_national(digits, region, mobile_only)
             if e:
                 return e, region, True, tier
-        if mobile_only and regions is rest and not trunk and len(digits) >= 11:
+        if tier == 1 and not trunk and len(digits) >= 11:        # after the mobile numbers of every region
             hit = valid_international(digits)
             if hit:
                 return hit[0], hit[1], False, tier

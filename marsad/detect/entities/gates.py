@@ -1,0 +1,280 @@
+"""Which finders each text of a batch can need, decided for the whole batch in one compiled pass.
+
+Why: on real posts most of ``extract``'s time went to finders that found nothing. A tweet's
+dates, counts and times sent every number past the price hints (~14 µs a post), its digit
+chains through the phone scanner (~9 µs), and its words through the gazetteer lookup
+(~12 µs); a third of real tweets name a place and about one in fifty has a phone or a price.
+This pass reads each character once, compiled with numba, over the code points of all the
+texts of a batch (~1 µs a post), and tells per text whether each finder *can* find something.
+
+Every gate is a superset of what its finder accepts, built from the finder's own tables (the
+price hints, the digit words, the gazetteer's keys), so a closed gate never changes a result;
+a hash collision or a character the tables cannot judge only opens a gate. ``extract_many``
+uses the gates and the tests hold it to ``extract``, which runs every finder. Without numba
+every gate is open.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import numpy as np
+
+from .phones import _GAP, _WORD_DIGITS, TEN
+from .places import _WORD as _PLACE_WORD
+from .places import _index as _place_index
+from .prices import _hints
+
+try:  # pragma: no cover - numba is a dependency
+    import numba as _nb
+except ImportError:  # pragma: no cover
+    _nb = None
+
+PHONE, PRICE, PLACE = 1, 2, 4
+ALL = PHONE | PRICE | PLACE
+
+LUT = 0x20000                   # BMP and plane 1; code points above have no class (see _cls)
+# Character classes, one bit each.
+DIGIT, GAP, WORD, PWORD, SPACE, AFTER1, BEFORE, SEP, UDIGIT = 1, 2, 4, 8, 16, 32, 64, 128, 256
+BITS_SHIFT, BITS_MASK = 40, (1 << 20) - 1    # which 20 bits of a hash pick its slot in _bitset
+AMBIGUOUS = 0xFFFFFFFF          # lower case that depends on the context (Σ): opens a place gate
+_P = 0x100000001B3
+
+
+def _h(codes) -> int:
+    """The hash the kernel computes over lower-cased code points (Python side, for tables)."""
+    h = 0
+    for c in codes:
+        h = (h * _P + c + 1) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def _chars(chars) -> str:
+    return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]" if chars else "(?!)"
+
+
+def _bitset(hashes: np.ndarray) -> np.ndarray:
+    bits = np.zeros((BITS_MASK + 1) // 64, dtype=np.uint64)
+    slots = (hashes >> np.uint64(BITS_SHIFT)) & np.uint64(BITS_MASK)
+    np.bitwise_or.at(bits, slots >> np.uint64(6), np.uint64(1) << (slots & np.uint64(63)))
+    return bits
+
+
+def _pair(a: str, b: str) -> int:
+    return ord(a) << 21 | ord(b)
+
+
+@cache
+def tables():
+    """(classes, lower, after2 pairs, endings of 1-3 characters, digit-word hashes, place-key
+    hashes, longest digit word): built from the finders' own data, ~0.3 s once a process."""
+    hints = _hints()
+    gap = _GAP.pattern.replace("{0,6}", "")
+    # Each class by its own pattern over a string of every code point (a loop with a match
+    # per character and class took 1.8 s).
+    every = "".join(map(chr, range(LUT)))
+    cls = np.zeros(LUT, dtype=np.uint16)
+    for bit, pattern in ((DIGIT, r"[0-9\u0660-\u0669\u06f0-\u06f9]"), (GAP, gap), (WORD, r"\w"),
+                         (PWORD, _PLACE_WORD.pattern.rstrip("+")), (SPACE, r"\s"),
+                         (AFTER1, _chars(hints.after1)), (BEFORE, _chars(hints.before)), (SEP, "[:：=-]"),
+                         (UDIGIT, r"\d")):
+        at = [m.start() for m in re.finditer(pattern, every)]
+        cls[at] |= bit
+    lower = np.array([ord(c.lower()[0]) for c in every], dtype=np.uint32)
+    lower[0x03A3] = AMBIGUOUS        # Σ lowers to σ or ς by position in the word
+    after2 = np.array(sorted(_pair(*p) for p in hints.after2 if len(p) == 2), dtype=np.int64)
+    ends = [np.array(sorted(_code(e) for e in hints.word if len(e) == k), dtype=np.int64) for k in (1, 2, 3)]
+    digit_words = np.array(sorted({_h(map(ord, w)) for w in _WORD_DIGITS}), dtype=np.uint64)
+    _, keys, _ = _place_index()
+    if max(map(ord, "".join(hints.after1) + "".join(hints.after2) + "".join(hints.before)
+                   + "".join(hints.word) + "".join(keys))) >= LUT:
+        raise ValueError("a price hint or place key outside the gate's character tables")
+    bad = [k for k in keys if not _PLACE_WORD.fullmatch(k)]
+    if bad:                          # a key the word runs cannot meet: the gate cannot judge
+        raise ValueError(f"gazetteer keys that are not one word: {bad[:5]}")
+    place_keys = np.array(sorted({_h(map(ord, k)) for k in keys}), dtype=np.uint64)
+    return (cls, lower, after2, ends[0], ends[1], ends[2], digit_words, place_keys, _bitset(place_keys),
+            max(map(len, _WORD_DIGITS)))
+
+
+def _code(s: str) -> int:
+    """Up to three characters as one integer (21 bits each)."""
+    out = 0
+    for c in s:
+        out = out << 21 | ord(c)
+    return out
+
+
+# ---- the kernel (plain Python that numba compiles) ---------------------------------------------
+
+def _cls(cls, c):
+    return cls[c] if c < cls.shape[0] else 0
+
+
+def _has(sorted_arr, x):
+    i = np.searchsorted(sorted_arr, x)
+    return i < sorted_arr.shape[0] and sorted_arr[i] == x
+
+
+def _has_hash(sorted_arr, bits, h):
+    """``h`` in ``sorted_arr``, asked first of a one-bit-per-slot table (one memory read turns
+    away ~99% of words; the binary search alone was ~60 ns a word)."""
+    slot = (h >> np.uint64(BITS_SHIFT)) & np.uint64(BITS_MASK)
+    if not (bits[slot >> np.uint64(6)] >> (slot & np.uint64(63))) & np.uint64(1):
+        return False
+    return _has(sorted_arr, h)
+
+
+def _word_hash(cps, a, b, lower):
+    """Hash of cps[a:b] lower-cased, and whether a character's lower case was ambiguous."""
+    h = np.uint64(0)
+    odd = False
+    for j in range(a, b):
+        c = cps[j]
+        lc = lower[c] if c < lower.shape[0] else c
+        if lc == AMBIGUOUS:
+            odd = True
+            lc = c
+        h = h * np.uint64(_P) + np.uint64(lc) + np.uint64(1)
+    return h, odd
+
+
+def _phone_gate(cps, lo, hi, cls, lower, digit_words, max_word):
+    """Superset of ``phones.scan``: a 🔟, a chain of 7+ digits joined by gaps of at most 8
+    characters, or a chain (with a plus sign in front) that follows a digit word."""
+    j = lo
+    for k in range(lo, hi):
+        if cps[k] == TEN_CP:
+            return True
+    while j < hi:
+        if not _cls(cls, cps[j]) & DIGIT:
+            j += 1
+            continue
+        start = j
+        ndig = 0
+        while True:
+            while j < hi and _cls(cls, cps[j]) & DIGIT:
+                ndig += 1
+                j += 1
+            g = j
+            while g < hi and g - j < 8 and _cls(cls, cps[g]) & GAP:
+                g += 1
+            if g < hi and g > j and _cls(cls, cps[g]) & DIGIT:
+                j = g
+                continue
+            break
+        if ndig >= 7:
+            return True
+        # _PLUS_BEFORE: a plus sign, then only gap characters (at most 8) up to the chain.
+        pos = start
+        q = start
+        while q > lo and start - q < 8 and _cls(cls, cps[q - 1]) & GAP:
+            q -= 1
+        if q > lo and (cps[q - 1] == 0x2B or cps[q - 1] == 0xFF0B):
+            pos = q - 1
+        # _leading_words: whitespace before, then a word ending within the 16 characters.
+        if pos > lo and _cls(cls, cps[pos - 1]) & SPACE:
+            seg = max(lo, pos - 16)
+            we = pos
+            while we > seg and _cls(cls, cps[we - 1]) & SPACE:
+                we -= 1
+            ws = we
+            while ws > seg and _cls(cls, cps[ws - 1]) & WORD:
+                ws -= 1
+            if ws < we and we - ws <= max_word:
+                h, _ = _word_hash(cps, ws, we, lower)
+                if _has(digit_words, h):
+                    return True
+    return False
+
+
+def _price_gate(cps, lo, hi, cls, after2, ends1, ends2, ends3):
+    """Superset of the numbers ``prices.find_prices`` reads: one with a currency or multiplier
+    start after it, a currency sign before it, or a price word ending before it. A number
+    starts where a run of the digits ``_numbers`` scans for starts, and ends where a run of
+    any decimal digits ends (its pattern's ``\\d`` takes every script's digits, "500১২")."""
+    for j in range(lo, hi):
+        c = _cls(cls, cps[j])
+        if c & UDIGIT and (j + 1 == hi or not _cls(cls, cps[j + 1]) & UDIGIT):
+            e = j + 1
+            i = e + 1 if e < hi and _cls(cls, cps[e]) & SPACE else e
+            if i < hi and _cls(cls, cps[i]) & AFTER1:
+                return True
+            if i + 1 < hi and _has(after2, (np.int64(cps[i]) << 21) | np.int64(cps[i + 1])):
+                return True
+        if c & DIGIT and (j == lo or not _cls(cls, cps[j - 1]) & DIGIT):
+            s = j
+            if s > lo:
+                b = s - 1
+                if _cls(cls, cps[b]) & SPACE:
+                    b = s - 2
+                if b >= lo and _cls(cls, cps[b]) & BEFORE:
+                    return True
+            k = s
+            while k > lo and s - k < 5 and _cls(cls, cps[k - 1]) & (SPACE | SEP):
+                k -= 1
+            code = np.int64(0)
+            for n in range(1, 4):
+                if k - n < lo:
+                    break
+                code = code | (np.int64(cps[k - n]) << (21 * (n - 1)))
+                if _has(ends1 if n == 1 else ends2 if n == 2 else ends3, code):
+                    return True
+    return False
+
+
+def _place_gate(cps, lo, hi, cls, lower, place_keys, place_bits):
+    """Superset of ``places.find_places``: a word run (the gazetteer's word characters) whose
+    lower case is the first word of an alias, with or without its proclitic."""
+    j = lo
+    while j < hi:
+        if not _cls(cls, cps[j]) & PWORD:
+            j += 1
+            continue
+        s = j
+        while j < hi and _cls(cls, cps[j]) & PWORD:
+            j += 1
+        h, odd = _word_hash(cps, s, j, lower)
+        if odd or _has_hash(place_keys, place_bits, h):
+            return True
+    return False
+
+
+def _gates_loop(cps, starts, cls, lower, after2, ends1, ends2, ends3, digit_words, place_keys, place_bits,
+                max_word):
+    n = starts.shape[0] - 1
+    out = np.zeros(n, dtype=np.uint8)
+    for t in range(n):
+        lo, hi = starts[t], starts[t + 1]
+        g = 0
+        if _phone_gate(cps, lo, hi, cls, lower, digit_words, max_word):
+            g |= PHONE
+        if _price_gate(cps, lo, hi, cls, after2, ends1, ends2, ends3):
+            g |= PRICE
+        if _place_gate(cps, lo, hi, cls, lower, place_keys, place_bits):
+            g |= PLACE
+        out[t] = g
+    return out
+
+
+TEN_CP = ord(TEN)
+
+if _nb is not None:
+    _cls = _nb.njit(cache=True, inline="always")(_cls)
+    _has = _nb.njit(cache=True, inline="always")(_has)
+    _has_hash = _nb.njit(cache=True, inline="always")(_has_hash)
+    _word_hash = _nb.njit(cache=True, inline="always")(_word_hash)
+    _phone_gate = _nb.njit(cache=True, inline="always")(_phone_gate)
+    _price_gate = _nb.njit(cache=True, inline="always")(_price_gate)
+    _place_gate = _nb.njit(cache=True, inline="always")(_place_gate)
+    _gates_kernel = _nb.njit(cache=True, nogil=True)(_gates_loop)
+
+
+def open_gates(texts: list[str]) -> np.ndarray:
+    """Per text, the bits PHONE, PRICE and PLACE of the finders that may find something."""
+    if _nb is None or not texts:
+        return np.full(len(texts), ALL, dtype=np.uint8)
+    cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    starts = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in texts], out=starts[1:])
+    return _gates_kernel(cps, starts, *tables())
