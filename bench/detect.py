@@ -123,20 +123,22 @@ def _posts_of_300(rows: list[dict], n: int, seed: int) -> list[str]:
 
 
 def _stages(engine, texts: list[str]) -> dict:
-    """µs a post per stage of ``engine.predict`` for one batch (same calls, timed apart)."""
-    from marsad.detect.engine import entity_flags, extract_many
+    """µs a post per stage of ``engine.predict`` for one batch (same calls, timed apart, with
+    the garbage collector paused as ``predict`` pauses it)."""
+    from marsad.detect.engine import _collector_paused, entity_flags, extract_many
     from marsad.detect.features import feature_matrix
     from marsad.detect.textbatch import TextBatch
     T = {}
-    t = time.perf_counter(); tb = TextBatch(texts); T["fold+tokens+hashes"] = time.perf_counter() - t
-    t = time.perf_counter(); hits = engine.lexicon.match_batch(tb); T["lexicon+patterns"] = time.perf_counter() - t
-    t = time.perf_counter(); ex = extract_many(texts, [None] * len(texts)); T["entities"] = time.perf_counter() - t
-    t = time.perf_counter()
-    X = feature_matrix(tb, hits, [entity_flags(e) for e in ex], engine.model.n_features)
-    T["features"] = time.perf_counter() - t
-    t = time.perf_counter(); P = engine.model.predict_proba(X); T["model"] = time.perf_counter() - t
     posts = to_posts([{"id": str(i), "text": x} for i, x in enumerate(texts)])
-    t = time.perf_counter(); engine._decide_batch(posts, hits, ex, P); T["decide+spans"] = time.perf_counter() - t
+    with _collector_paused():
+        t = time.perf_counter(); tb = TextBatch(texts); T["fold+tokens+hashes"] = time.perf_counter() - t
+        t = time.perf_counter(); hits = engine.lexicon.match_batch(tb); T["lexicon+patterns"] = time.perf_counter() - t
+        t = time.perf_counter(); ex = extract_many(texts, [None] * len(texts)); T["entities"] = time.perf_counter() - t
+        t = time.perf_counter()
+        X = feature_matrix(tb, hits, [entity_flags(e) for e in ex], engine.model.n_features)
+        T["features"] = time.perf_counter() - t
+        t = time.perf_counter(); P = engine.model.predict_proba(X); T["model"] = time.perf_counter() - t
+        t = time.perf_counter(); engine._decide_batch(posts, hits, ex, P); T["decide+spans"] = time.perf_counter() - t
     return {k: round(v / len(texts) * 1e6, 1) for k, v in T.items()}
 
 

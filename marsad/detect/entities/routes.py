@@ -18,6 +18,7 @@ _FROM_BEFORE = {"من", "مِن", "mn", "men", "min", "mel", "mnin", "from", "de
 _TO_BEFORE = {"إلى", "الى", "إلي", "لـ", "ل", "l", "el", "lel", "ila", "l'", "نحو", "باتجاه", "لحد", "حتى", "to", "towards", "into", "à", "a", "au",
               "aux", "en", "vers", "hacia", "hasta", "para", "al", "به", "تا", "بۆ", "بو", "bo", "ber", "bi", "ናብ",
               "ወደ", "till", "→"}
+_MARKERS = frozenset(_FROM_BEFORE | _TO_BEFORE)      # built once: the union per place cost ~2 µs
 _TO_AFTER = {"ته", "تک", "کو", "ve", "bo"}
 _FROM_AFTER = {"نه", "سے", "se"}
 _TR_FROM = re.compile(r"['’](?:dan|den|tan|ten)\b", re.IGNORECASE)
@@ -41,7 +42,7 @@ def _marks(text: str, p: Place) -> tuple[bool, bool]:
     """(is marked as a departure, is marked as a destination)."""
     before = _words_before(text, p.start - len(p.proclitic))
     last = before[-1] if before else ""
-    if last[:1] == "و" and last[1:] in _FROM_BEFORE | _TO_BEFORE:
+    if last[:1] == "و" and last[1:] in _MARKERS:
         last = last[1:]            # ومن, وإلى: the conjunction is attached
     after = _word_after(text, p.end)
     tail = text[p.end:p.end + 6]
