@@ -111,8 +111,9 @@ def extract_many(texts: Sequence[str], langs: Sequence[str | None] | None = None
         else:
             masks.append(_mask(text))
             where.append(i)
-    for i, m, g in zip(where, masks, open_gates([m.masked for m in masks]).tolist()):
-        out[i] = _finish(m, langs[i], (), g)
+    bits, place_spans = open_gates([m.masked for m in masks])
+    for i, m, g, spans in zip(where, masks, bits, place_spans):
+        out[i] = _finish(m, langs[i], (), g, spans)
     return out
 
 
@@ -166,18 +167,20 @@ def _mask(text: str) -> _Masked:
     return _Masked(text, masked, low, found or None, indicators or None, link_phones or None)
 
 
-def _finish(m: _Masked, lang: str | None, country_hints: tuple[str, ...], gate: int) -> Extraction:
-    """The finders that read the masked text, those ``gate`` leaves open, and the result."""
+def _finish(m: _Masked, lang: str | None, country_hints: tuple[str, ...], gate: int,
+            place_spans: list[tuple[int, int]] | None = None) -> Extraction:
+    """The finders that read the masked text, those ``gate`` leaves open, and the result;
+    ``place_spans``: the words a place may start with, when the gates found them."""
     text, masked, low, found, indicators, link_phones = m
     found = found or {}
     indicators = indicators or []
     link_phones = link_phones or ()
-    toks = low.split() if gate & PLACE else None
+    toks = low.split() if gate & PLACE and place_spans is None else None
     if "@" in masked:
         for h in find_handles(masked):
             found.setdefault("handles", []).append((h.start, h.end, h.handle, text[h.start:h.end]))
 
-    places = find_places(masked, low, toks) if gate & PLACE else []
+    places = find_places(masked, low, toks, place_spans) if gate & PLACE else []
     has_digit = _ANY_DIGIT.search(masked) is not None
     priced_digits = has_digit and bool(gate & PRICE)
     digits_or_ten = has_digit or TEN in masked

@@ -8,6 +8,9 @@ This pass reads each character once, compiled with numba, over the code points o
 texts of a batch (~3 µs a post with the encoding), and tells per text whether each finder *can*
 find something.
 
+For places the pass also hands over where the candidate words are, so ``find_places``
+checks those few words instead of intersecting every token of the text with the gazetteer.
+
 Every gate is a superset of what its finder accepts, built from the finder's own tables (the
 price hints, the digit words, the gazetteer's keys), so a closed gate never changes a result;
 a hash collision or a character the tables cannot judge only opens a gate. ``extract_many``
@@ -224,27 +227,43 @@ def _price_gate(cps, lo, hi, cls, after2, ends1, ends2, ends3):
     return False
 
 
-def _place_gate(cps, lo, hi, cls, lower, place_keys, place_bits):
-    """Superset of ``places.find_places``: a word run (the gazetteer's word characters) whose
-    lower case is the first word of an alias, with or without its proclitic."""
+def _place_runs(cps, lo, hi, cls, lower, place_keys, place_bits, spans, k):
+    """Where ``places.find_places`` can start a mention: the word runs (the gazetteer's word
+    characters, classed by their lower case as ``find_places`` reads the lower-cased text)
+    whose lower case hashes to the first word of an alias, with or without its proclitic.
+    Written to ``spans[k:]`` as (start, end) offsets in the text; returns the new ``k``."""
     j = lo
     while j < hi:
-        if not _cls(cls, cps[j]) & PWORD:
+        if not _word_lower(cps[j], cls, lower):
             j += 1
             continue
         s = j
-        while j < hi and _cls(cls, cps[j]) & PWORD:
+        while j < hi and _word_lower(cps[j], cls, lower):
             j += 1
         h, odd = _word_hash(cps, s, j, lower)
         if odd or _has_hash(place_keys, place_bits, h):
-            return True
-    return False
+            spans[k, 0] = s - lo
+            spans[k, 1] = j - lo
+            k += 1
+    return k
+
+
+def _word_lower(c, cls, lower):
+    """Whether ``c`` lower-cased is a gazetteer word character (Σ, whose lower case depends on
+    its place in the word, is one either way)."""
+    lc = lower[c] if c < lower.shape[0] else c
+    if lc == AMBIGUOUS:
+        lc = c
+    return (_cls(cls, lc) & PWORD) != 0
 
 
 def _gates_loop(cps, starts, cls, lower, after2, ends1, ends2, ends3, digit_words, place_keys, place_bits,
                 max_word):
     n = starts.shape[0] - 1
     out = np.zeros(n, dtype=np.uint8)
+    spans = np.empty((cps.shape[0] // 2 + 1, 2), dtype=np.int64)     # runs are 1+ characters apart
+    first = np.zeros(n + 1, dtype=np.int64)
+    k = 0
     for t in range(n):
         lo, hi = starts[t], starts[t + 1]
         g = 0
@@ -252,10 +271,13 @@ def _gates_loop(cps, starts, cls, lower, after2, ends1, ends2, ends3, digit_word
             g |= PHONE
         if _price_gate(cps, lo, hi, cls, after2, ends1, ends2, ends3):
             g |= PRICE
-        if _place_gate(cps, lo, hi, cls, lower, place_keys, place_bits):
+        first[t] = k
+        k = _place_runs(cps, lo, hi, cls, lower, place_keys, place_bits, spans, k)
+        if k > first[t]:
             g |= PLACE
         out[t] = g
-    return out
+    first[n] = k
+    return out, spans[:k], first
 
 
 TEN_CP = ord(TEN)
@@ -267,15 +289,21 @@ if _nb is not None:
     _word_hash = _nb.njit(cache=True, inline="always")(_word_hash)
     _phone_gate = _nb.njit(cache=True, inline="always")(_phone_gate)
     _price_gate = _nb.njit(cache=True, inline="always")(_price_gate)
-    _place_gate = _nb.njit(cache=True, inline="always")(_place_gate)
+    _word_lower = _nb.njit(cache=True, inline="always")(_word_lower)
+    _place_runs = _nb.njit(cache=True, inline="always")(_place_runs)
     _gates_kernel = _nb.njit(cache=True, nogil=True)(_gates_loop)
 
 
-def open_gates(texts: list[str]) -> np.ndarray:
-    """Per text, the bits PHONE, PRICE and PLACE of the finders that may find something."""
+def open_gates(texts: list[str]) -> tuple[list[int], list[list[tuple[int, int]] | None]]:
+    """Per text, the bits PHONE, PRICE and PLACE of the finders that may find something, and
+    the (start, end) spans of the words a place mention may start with (``None`` for a text
+    with none; ``find_places`` checks each)."""
     if _nb is None or not texts:
-        return np.full(len(texts), ALL, dtype=np.uint8)
+        return [ALL] * len(texts), [None] * len(texts)
     cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     starts = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in texts], out=starts[1:])
-    return _gates_kernel(cps, starts, *tables())
+    bits, spans, first = _gates_kernel(cps, starts, *tables())
+    spans = list(map(tuple, spans.tolist()))
+    first = first.tolist()
+    return bits.tolist(), [spans[a:b] or None for a, b in zip(first, first[1:])]

@@ -113,13 +113,18 @@ def _index() -> tuple[dict[str, list[_Alias]], frozenset[str], list[tuple]]:
     return index, frozenset(index), info
 
 
-def find_places(text: str, low: str | None = None, toks: list[str] | None = None) -> list[Place]:
+def find_places(text: str, low: str | None = None, toks: list[str] | None = None,
+                spans: list[tuple[int, int]] | None = None) -> list[Place]:
     """Every gazetteer place mentioned in ``text``, in order, overlapping names resolved to
     the longest (``تونس العاصمة`` over ``تونس``). ``low``/``toks`` may be passed when the
-    caller already has ``lower_same_length(text)`` and its ``split()``."""
+    caller already has ``lower_same_length(text)`` and its ``split()``; ``spans``, when the
+    caller has the words that may start a mention (``gates.open_gates``)."""
     index, keys, info = _index()
     if low is None:
         low = lower_same_length(text)
+    if spans is not None:
+        starts = [(s, low[s:e]) for s, e in spans if low[s:e] in keys and _whole(low, s, e)]
+        return _scan(text, low, index, info, starts) if starts else []
     if toks is None:
         toks = low.split()
     # str.split is ~5x cheaper than a \w+ findall; only the few tokens with punctuation or
@@ -130,7 +135,9 @@ def find_places(text: str, low: str | None = None, toks: list[str] | None = None
         present |= keys.intersection(_WORD.findall(dirty))
     if not present:
         return []
-    return _scan(text, low, index, info, present)
+    # Only the words that start an alias are visited, found by where they occur (str.find)
+    # rather than by tokenising the whole post.
+    return _scan(text, low, index, info, sorted((p, w) for w in present for p in _occurrences(low, w)))
 
 
 def lower_same_length(text: str) -> str:
@@ -148,17 +155,21 @@ def _occurrences(low: str, word: str) -> list[int]:
     n = len(word)
     p = low.find(word)
     while p >= 0:
-        if not ((p > 0 and _WORD.match(low, p - 1, p)) or _WORD.match(low, p + n, p + n + 1)):
+        if _whole(low, p, p + n):
             out.append(p)
         p = low.find(word, p + 1)
     return out
 
 
-def _scan(text: str, low: str, index, info, present: set[str]) -> list[Place]:
-    # Only the words that start an alias are visited, found by where they occur (str.find)
-    # rather than by tokenising the whole post; the words after one are read only when a
-    # multi-word alias needs them. A multi-word hit skips the words it covers.
-    starts = sorted((p, w) for w in present for p in _occurrences(low, w))
+def _whole(low: str, s: int, e: int) -> bool:
+    """Whether ``low[s:e]`` is a whole token: no word character touches it."""
+    return not ((s > 0 and _WORD.match(low, s - 1, s)) or _WORD.match(low, e, e + 1))
+
+
+def _scan(text: str, low: str, index, info, starts: list[tuple[int, str]]) -> list[Place]:
+    # ``starts``: (offset, word) of the words that start an alias, in order. The words after
+    # one are read only when a multi-word alias needs them; a multi-word hit skips the words
+    # it covers.
     out: list[Place] = []
     cursor = 0
     for start, word in starts:
