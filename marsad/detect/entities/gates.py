@@ -64,14 +64,11 @@ def _bitset(hashes: np.ndarray) -> np.ndarray:
     return bits
 
 
-def _pair(a: str, b: str) -> int:
-    return ord(a) << 21 | ord(b)
-
-
 @cache
 def tables():
     """(classes, lower, after2 pairs, endings of 1-3 characters, digit-word hashes, place-key
-    hashes, longest digit word): built from the finders' own data, ~0.3 s once a process."""
+    hashes and their bitset, longest digit word): built from the finders' own data, ~0.3 s once
+    a process."""
     hints = _hints()
     gap = _GAP.pattern.replace("{0,6}", "")
     # Each class by its own pattern over a string of every code point (a loop with a match
@@ -86,7 +83,7 @@ def tables():
         cls[at] |= bit
     lower = np.array([ord(c.lower()[0]) for c in every], dtype=np.uint32)
     lower[0x03A3] = AMBIGUOUS        # Σ lowers to σ or ς by position in the word
-    after2 = np.array(sorted(_pair(*p) for p in hints.after2 if len(p) == 2), dtype=np.int64)
+    after2 = np.array(sorted(_code(p) for p in hints.after2 if len(p) == 2), dtype=np.int64)
     ends = [np.array(sorted(_code(e) for e in hints.word if len(e) == k), dtype=np.int64) for k in (1, 2, 3)]
     digit_words = np.array(sorted({_h(map(ord, w)) for w in _WORD_DIGITS}), dtype=np.uint64)
     _, keys, _ = _place_index()
@@ -102,7 +99,7 @@ def tables():
 
 
 def _code(s: str) -> int:
-    """Up to three characters as one integer (21 bits each)."""
+    """Up to three characters as one integer (21 bits each), as the kernel builds them."""
     out = 0
     for c in s:
         out = out << 21 | ord(c)
