@@ -178,18 +178,13 @@ class RegionContext:
         """Whether any extractor needed the ranking (most posts never do)."""
         return self._ranked is not None
 
-    def strong(self, region: str) -> bool:
-        """True when the post itself (not only its language) points at ``region``, or the
-        region is one of its language's two main ones."""
-        self.ranked
-        return region in self._evidence or region in LANG_REGIONS.get(self.lang or "", ())[:2]
-
     def ranked_strong(self) -> tuple[str, ...]:
-        """``ranked`` without the regions that are not ``strong``, kept with the ranking
-        (phones ask for it once per candidate number: ~25 µs a post when rebuilt each time)."""
+        """``ranked`` without the weak regions, kept with the ranking (phones ask for it once
+        per candidate number: ~25 µs a post when rebuilt each time). A region is strong when
+        the post itself (not only its language) points at it, or it is one of its language's
+        two main ones."""
         ranked = self.ranked
         if self._strong is None:
             strong = self._evidence.union(LANG_REGIONS.get(self.lang or "", ())[:2])
             self._strong = tuple(r for r in ranked if r in strong)
         return self._strong
-
