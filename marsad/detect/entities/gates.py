@@ -24,7 +24,7 @@ from functools import cache
 
 import numpy as np
 
-from .phones import _GAP, _WORD_DIGITS, TEN
+from .phones import _ANY_DIGIT, _GAP, _WORD_DIGITS, TEN
 from .places import _WORD as _PLACE_WORD
 from .places import _index as _place_index
 from .prices import _hints
@@ -75,7 +75,7 @@ def tables():
     # per character and class took 1.8 s).
     every = "".join(map(chr, range(LUT)))
     cls = np.zeros(LUT, dtype=np.uint16)
-    for bit, pattern in ((DIGIT, r"[0-9\u0660-\u0669\u06f0-\u06f9]"), (GAP, gap), (WORD, r"\w"),
+    for bit, pattern in ((DIGIT, _ANY_DIGIT.pattern), (GAP, gap), (WORD, r"\w"),
                          (PWORD, _PLACE_WORD.pattern.rstrip("+")), (SPACE, r"\s"),
                          (AFTER1, _chars(hints.after1)), (BEFORE, _chars(hints.before)), (SEP, "[:：=-]"),
                          (UDIGIT, r"\d")):
