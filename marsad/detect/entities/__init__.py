@@ -187,11 +187,12 @@ def _finish(m: _Masked, lang: str | None, country_hints: tuple[str, ...], gate: 
     may_have_phone = digits_or_ten and bool(gate & PHONE)
     ctx = None
     phones: list[tuple[int, int, object, str]] = []
-    if may_have_phone or priced_digits or may_have_price_words(masked):
+    price_words = may_have_price_words(masked)
+    if may_have_phone or priced_digits or price_words:
         # The poster's region is needed only to read national numbers and currency words.
         ctx = RegionContext(text, lang, country_hints, low, toks)
         ctx.places = places
-        prices = find_prices(masked, ctx, priced_digits)
+        prices = find_prices(masked, ctx, priced_digits, price_words)
         if prices:
             if places:
                 # "800 ليرة سورية": a place name inside a currency name is not a place mention.

@@ -214,11 +214,14 @@ def may_have_price_words(text: str) -> bool:
     return ("لف" in text or "lf" in text) and any(w in text for w in _WORD_HINTS)
 
 
-def find_prices(text: str, ctx: RegionContext, has_digit: bool | None = None) -> list[Price]:
-    """Prices in ``text`` in order of appearance (``has_digit``: already known by the caller)."""
+def find_prices(text: str, ctx: RegionContext, has_digit: bool | None = None,
+                has_word: bool | None = None) -> list[Price]:
+    """Prices in ``text`` in order of appearance (``has_digit``, ``has_word``: whether numbers
+    and price words are to be read, when the caller already knows)."""
     if has_digit is None:
         has_digit = _ANY_DIGIT.search(text) is not None
-    has_word = may_have_price_words(text)
+    if has_word is None:
+        has_word = may_have_price_words(text)
     if not has_digit and not has_word:
         return []
     (number, after_num, cur_before_num, word_before_num, no_cur_after, word_amount, range_before,
