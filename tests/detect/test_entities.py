@@ -399,7 +399,7 @@ def _price_mixes(n: int = 3000, seed: int = 3) -> list[str]:
     forms += [str(k) for k in d["ambiguous"]] + [str(w) for w in d["price_words"]] + ["مليون", "سنتيم", "e"]
     forms += [str(f) for fs in d["multipliers"].values() for f in fs]
     nums = ["3000", "2.500", "1,800", "٣٠٠٠", "۴۵", "12.50", "4", "70", "2 500", "0912345678", "2025", "১২"]
-    noise = [" ", ":", "-", ".", "\u00a0", "x", "السلام", "و", "\n", "=", "\u202f"]
+    noise = [" ", ":", "-", ".", "\u00a0", "x", "السلام", "و", "\n", "=", "\u202f", "@D", "_", "+", "TRC", "٬"]
     rng = random.Random(seed)
     return ["".join((rng.choice(nums) if rng.random() < 0.4 else _odd_case(rng.choice(forms), rng)
                      if rng.random() < 0.6 else rng.choice(noise)) + rng.choice([" ", "", "\u00a0"])
@@ -507,6 +507,17 @@ def test_extract_many_gives_what_extract_gives():
         assert got == extract(text, lang=lang), text
     with pytest.raises(TypeError):
         extract_many(["ok", b"bytes"])
+
+
+def test_price_gate_stays_shut_for_digits_glued_to_a_word():
+    """Real tweets are full of "@D84666443 الرابط" and "TRC20": digits that continue a Latin
+    word start no number the price finder reads, so they must not send the post to it."""
+    from marsad.detect.entities import gates as G
+
+    shut = ["RT @D84666443 الرابط", "@al_7arbe2014 بالتوفيق", "USDT TRC20 ال", "v+2 e", "x12 الف"]
+    open_ = ["سعر 300 الف", "ب 2500 e", "@user 12 الف", "$ 300", "D 300 ال", "x 12.500 ال"]
+    bits, _ = G.open_gates(shut + open_)
+    assert [bool(b & G.PRICE) for b in bits] == [False] * len(shut) + [True] * len(open_)
 
 
 def test_place_gate_opens_on_a_lower_case_that_depends_on_the_word():

@@ -27,7 +27,7 @@ import numpy as np
 from .phones import _ANY_DIGIT, _GAP, _WORD_DIGITS, TEN
 from .places import _WORD as _PLACE_WORD
 from .places import _index as _place_index
-from .prices import _hints
+from .prices import _DECIMAL, _NOT_BEFORE_NUMBER, _THOUSANDS, _hints
 
 try:  # pragma: no cover - numba is a dependency
     import numba as _nb
@@ -39,7 +39,7 @@ ALL = PHONE | PRICE | PLACE
 
 LUT = 0x20000                   # BMP and plane 1; code points above have no class (see _cls)
 # Character classes, one bit each.
-DIGIT, GAP, WORD, PWORD, SPACE, AFTER1, BEFORE, SEP, UDIGIT = 1, 2, 4, 8, 16, 32, 64, 128, 256
+DIGIT, GAP, WORD, PWORD, SPACE, AFTER1, BEFORE, SEP, UDIGIT, NOTB, NUMSEP = 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024
 BITS_SHIFT, BITS_MASK = 40, (1 << 20) - 1    # which 20 bits of a hash pick its slot in _bitset
 AMBIGUOUS = 0xFFFFFFFF          # lower case that depends on the context (Σ): opens a place gate
 _P = 0x100000001B3
@@ -78,7 +78,7 @@ def tables():
     for bit, pattern in ((DIGIT, _ANY_DIGIT.pattern), (GAP, gap), (WORD, r"\w"),
                          (PWORD, _PLACE_WORD.pattern.rstrip("+")), (SPACE, r"\s"),
                          (AFTER1, _chars(hints.after1)), (BEFORE, _chars(hints.before)), (SEP, "[:：=-]"),
-                         (UDIGIT, r"\d")):
+                         (UDIGIT, r"\d"), (NOTB, _chars(_NOT_BEFORE_NUMBER)), (NUMSEP, f"{_THOUSANDS}|{_DECIMAL}")):
         at = [m.start() for m in re.finditer(pattern, every)]
         cls[at] |= bit
     lower = np.array([ord(c.lower()[0]) for c in every], dtype=np.uint32)
@@ -192,18 +192,20 @@ def _phone_gate(cps, lo, hi, cls, lower, digit_words, max_word):
 def _price_gate(cps, lo, hi, cls, after2, ends1, ends2, ends3):
     """Superset of the numbers ``prices.find_prices`` reads: one with a currency or multiplier
     start after it, a currency sign before it, or a price word ending before it. A number
-    starts where a run of the digits ``_numbers`` scans for starts, and ends where a run of
-    any decimal digits ends (its pattern's ``\\d`` takes every script's digits, "500১২")."""
+    starts where a run of the digits ``_numbers`` scans for starts, unless a Latin letter, "_"
+    or "+" stands before it ("@D8466", "TRC20": ``_numbers`` skips those); it ends where a run
+    of any decimal digits ends (its pattern's ``\\d`` takes every script's digits, "500১২"),
+    inside a chain of digits and separators that such a start opened (only there can a
+    number the finder reads be)."""
+    live = False
     for j in range(lo, hi):
         c = _cls(cls, cps[j])
-        if c & UDIGIT and (j + 1 == hi or not _cls(cls, cps[j + 1]) & UDIGIT):
-            e = j + 1
-            i = e + 1 if e < hi and _cls(cls, cps[e]) & SPACE else e
-            if i < hi and _cls(cls, cps[i]) & AFTER1:
-                return True
-            if i + 1 < hi and _has(after2, (np.int64(cps[i]) << 21) | np.int64(cps[i + 1])):
-                return True
-        if c & DIGIT and (j == lo or not _cls(cls, cps[j - 1]) & DIGIT):
+        if not c & (UDIGIT | NUMSEP):
+            live = False
+            continue
+        if c & DIGIT and (j == lo or not _cls(cls, cps[j - 1]) & DIGIT) \
+                and (j == lo or not _cls(cls, cps[j - 1]) & NOTB):
+            live = True
             s = j
             if s > lo:
                 b = s - 1
@@ -221,6 +223,13 @@ def _price_gate(cps, lo, hi, cls, after2, ends1, ends2, ends3):
                 code = code | (np.int64(cps[k - n]) << (21 * (n - 1)))
                 if _has(ends1 if n == 1 else ends2 if n == 2 else ends3, code):
                     return True
+        if live and c & UDIGIT and (j + 1 == hi or not _cls(cls, cps[j + 1]) & UDIGIT):
+            e = j + 1
+            i = e + 1 if e < hi and _cls(cls, cps[e]) & SPACE else e
+            if i < hi and _cls(cls, cps[i]) & AFTER1:
+                return True
+            if i + 1 < hi and _has(after2, (np.int64(cps[i]) << 21) | np.int64(cps[i + 1])):
+                return True
     return False
 
 

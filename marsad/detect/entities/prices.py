@@ -19,8 +19,10 @@ from .context import RegionContext
 from .phones import _ANY_DIGIT, _DIGIT_RUN, _DIGITS
 from .places import lower_same_length
 
-_NUM = (r"\d{1,3}(?:[,.\u066c'\u00a0\u202f ]\d{3})+(?:[.,\u066b]\d{1,2})?(?![.,\u066b\u066c]?\d)"
-        r"|\d+(?:[.,\u066b]\d{1,2})?(?![.,\u066b\u066c]?\d)")
+_THOUSANDS = r"[,.\u066c'\u00a0\u202f ]"       # what may stand between a number's digit groups
+_DECIMAL = r"[.,\u066b]"
+_NUM = (rf"\d{{1,3}}(?:{_THOUSANDS}\d{{3}})+(?:{_DECIMAL}\d{{1,2}})?(?![.,\u066b\u066c]?\d)"
+        rf"|\d+(?:{_DECIMAL}\d{{1,2}})?(?![.,\u066b\u066c]?\d)")
 _NUM_START = r"(?<![A-Za-z0-9_.,\u066b\u066c\u0660-\u0669\u06f0-\u06f9+])"
 _LETTER_END = r"(?![^\W\d_])"
 
