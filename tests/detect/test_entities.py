@@ -461,7 +461,9 @@ def _gate_texts() -> list[str]:
     corpus = [r["text"] for r in read_corpus()][::3]
     plus = ["+ 2 1 8 9 1", "＋218  91 555 0123", "zero nine one 825", "abczero          1234",
             "x" * 20 + "zero 12", "SIFIR dokuz 123", "İKİ 1234", "𠀀zero 12345", "5 $ 67 12345", "12345 $5 67",
-            "zero one +12 345", "صفر سبعة ＋ - 21 8", "call zero nine + 1 2 3"]
+            "zero one +12 345", "صفر سبعة ＋ - 21 8", "call zero nine + 1 2 3",
+            "a1\ufe0f\u20e32\ufe0f\u20e33\ufe0f\u20e34\ufe0f\u20e35\ufe0f\u20e36\ufe0f\u20e37\ufe0f\u20e3",
+            "@sara1116101 234", "x٣٤٥ 6 7 8 9 0 1"]
     return corpus + _phone_mixes(2000) + _price_mixes(2000) + _place_mixes() + plus
 
 

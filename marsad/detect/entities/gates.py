@@ -39,7 +39,7 @@ ALL = PHONE | PRICE | PLACE
 
 LUT = 0x20000                   # BMP and plane 1; code points above have no class (see _cls)
 # Character classes, one bit each.
-DIGIT, GAP, WORD, PWORD, SPACE, AFTER1, BEFORE, SEP, UDIGIT, NOTB, NUMSEP = 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024
+DIGIT, GAP, WORD, PWORD, SPACE, AFTER1, BEFORE, SEP, UDIGIT, NOTB, NUMSEP, LATIN = 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048
 BITS_SHIFT, BITS_MASK = 40, (1 << 20) - 1    # which 20 bits of a hash pick its slot in _bitset
 AMBIGUOUS = 0xFFFFFFFF          # lower case that depends on the context (Σ): opens a place gate
 _P = 0x100000001B3
@@ -78,7 +78,8 @@ def tables():
     for bit, pattern in ((DIGIT, _ANY_DIGIT.pattern), (GAP, gap), (WORD, r"\w"),
                          (PWORD, _PLACE_WORD.pattern.rstrip("+")), (SPACE, r"\s"),
                          (AFTER1, _chars(hints.after1)), (BEFORE, _chars(hints.before)), (SEP, "[:：=-]"),
-                         (UDIGIT, r"\d"), (NOTB, _chars(_NOT_BEFORE_NUMBER)), (NUMSEP, f"{_THOUSANDS}|{_DECIMAL}")):
+                         (UDIGIT, r"\d"), (NOTB, _chars(_NOT_BEFORE_NUMBER)), (NUMSEP, f"{_THOUSANDS}|{_DECIMAL}"),
+                         (LATIN, "[A-Za-z]")):
         at = [m.start() for m in re.finditer(pattern, every)]
         cls[at] |= bit
     lower = np.array([ord(c.lower()[0]) for c in every], dtype=np.uint32)
@@ -142,7 +143,9 @@ def _word_hash(cps, a, b, lower):
 
 def _phone_gate(cps, lo, hi, cls, lower, digit_words, max_word):
     """Superset of ``phones.scan``: a 🔟, a chain of 7+ digits joined by gaps of at most 8
-    characters, or a chain (with a plus sign in front) that follows a digit word."""
+    characters, or a chain (with a plus sign in front) that follows a digit word. Digits glued
+    to a Latin letter ("@sara1116101") count for nothing: ``phones._runs`` skips them, and only
+    a chain's first run can be glued (a letter is no gap)."""
     j = lo
     for k in range(lo, hi):
         if cps[k] == TEN_CP:
@@ -153,6 +156,11 @@ def _phone_gate(cps, lo, hi, cls, lower, digit_words, max_word):
             continue
         start = j
         ndig = 0
+        if start > lo and _cls(cls, cps[start - 1]) & LATIN:
+            while j < hi and _cls(cls, cps[j]) & DIGIT:
+                j += 1
+            if j < hi and (cps[j] == 0xFE0F or cps[j] == 0x20E3):
+                j = start       # "a1️⃣": a keycap is not a glued digit run, it counts
         while True:
             while j < hi and _cls(cls, cps[j]) & DIGIT:
                 ndig += 1
