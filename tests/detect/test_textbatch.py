@@ -142,6 +142,15 @@ def test_superset_rewrites_the_escapes_hyperscan_reads_differently():
     assert superset(r"[^\W_]") == r"[\x00-\x{10FFFF}]"
 
 
+def test_superset_reads_a_counted_group_as_any_characters():
+    """A window of words between two literals is the costly part for Hyperscan: it becomes
+    "anything", lookarounds and uncounted groups stay as written."""
+    anything = r"[\x00-\x{10FFFF}]*"
+    assert superset(r"ab(?:\w+\W+){0,3}cd") == "ab" + anything + "cd"
+    assert superset(r"a(x[)(]y){2}?b") == "a" + anything + "b"
+    assert superset(r"(?:ab|cd)+e(?!f){1}") == "(?:ab|cd)+e(?!f){1}"
+
+
 def test_shipped_patterns_agree_with_re_on_mixed_text():
     lex = Lexicon()
     rxs = [rx for rx, _ in lex.patterns]
