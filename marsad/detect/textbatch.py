@@ -151,8 +151,9 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
 # ---- folding and tokens: numpy, and the same compiled ----------------------------------------
 
 def _fold_np(raw: np.ndarray, starts: np.ndarray, n: int, tb_: Tables):
-    """(folded code points, their offset in the joined text, their post), with numpy: the
-    reference for ``_fold_nb`` and the path when numba is missing."""
+    """(folded code points, their offset in their post's text, their post), with numpy: the
+    reference for ``_fold_nb`` and the path when numba is missing. A post's separator has
+    offset -1."""
     big = raw >= LUT_SIZE
     small_raw = np.where(big, 0, raw)
     codes = tb_.fold[small_raw]
@@ -184,7 +185,7 @@ def _fold_np(raw: np.ndarray, starts: np.ndarray, n: int, tb_: Tables):
     post_at[:len(raw) - 1] = np.repeat(np.arange(n, dtype=np.int64), np.diff(starts))
     post_at[len(raw) - 1:] = max(n - 1, 0)
     post = post_at[gpos]
-    return codes, gpos, post
+    return codes, gpos - starts[post] - 1, post
 
 
 def _tokens_np(codes: np.ndarray, word_t: np.ndarray):
@@ -265,7 +266,7 @@ def _fold_loop(raw, starts, n, fold, width, offset, expansion, letter):  # pragm
         c = raw[r]
         total += 1 if c >= LUT_SIZE else width[c]
     codes = np.empty(total, np.uint32)
-    gpos = np.empty(total, np.int64)
+    orig = np.empty(total, np.int64)
     post = np.empty(total, np.int64)
     m = 0
     p = 0
@@ -293,10 +294,10 @@ def _fold_loop(raw, starts, n, fold, width, offset, expansion, letter):  # pragm
             if drop:
                 continue
             codes[m] = x
-            gpos[m] = r
+            orig[m] = r - starts[p] - 1
             post[m] = p
             m += 1
-    return codes[:m], gpos[:m], post[:m]
+    return codes[:m], orig[:m], post[:m]
 
 
 def _tokens_loop(codes, word_t, clitic_first, clitics, clitic_len):  # pragma: no cover - compiled
@@ -456,9 +457,8 @@ class TextBatch:
         np.cumsum(lens + 1, out=starts[1:])
         raw = np.frombuffer(("\n" + "\n".join(work) + "\n").encode("utf-32-le", "surrogatepass"),
                             dtype=np.uint32) if n else np.zeros(0, np.uint32)
-        codes, gpos, post = (_fold_nb if _compiled() else _fold_np)(raw, starts, n, tb_)
-        self.codes, self.post = codes, post
-        self.orig = gpos - starts[post] - 1              # -1: the separator before the post
+        self.codes, self.orig, self.post = (_fold_nb if _compiled() else _fold_np)(raw, starts, n, tb_)
+        codes, post = self.codes, self.post
         self.fstart = np.searchsorted(post, np.arange(n), side="left")
         self.fend = np.searchsorted(post, np.arange(n), side="right")
         self.folded = codes.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
