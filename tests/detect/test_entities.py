@@ -463,7 +463,9 @@ def _gate_texts() -> list[str]:
             "x" * 20 + "zero 12", "SIFIR dokuz 123", "İKİ 1234", "𠀀zero 12345", "5 $ 67 12345", "12345 $5 67",
             "zero one +12 345", "صفر سبعة ＋ - 21 8", "call zero nine + 1 2 3",
             "a1\ufe0f\u20e32\ufe0f\u20e33\ufe0f\u20e34\ufe0f\u20e35\ufe0f\u20e36\ufe0f\u20e37\ufe0f\u20e3",
-            "@sara1116101 234", "x٣٤٥ 6 7 8 9 0 1"]
+            "@sara1116101 234", "x٣٤٥ 6 7 8 9 0 1", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+            "abcdefghijklm" + "é" * 13, "abcdefghijklmn" + "\u2009" + "x" * 25, "abcdefghijklmn" + "\U00020000" * 12,
+            "TQrZ9wBzGqK8rRZ9xTj1PvPZ4eQwzXGh3b\u3000"]
     return corpus + _phone_mixes(2000) + _price_mixes(2000) + _place_mixes() + plus
 
 
@@ -473,6 +475,7 @@ def test_each_gate_opens_wherever_its_finder_finds_something():
     casings, proclitics, characters the tables cannot judge), every text where a finder finds
     something has its gate open, and the places read from the words the gates point at are
     the places read from the whole text."""
+    import marsad.detect.entities as E
     from marsad.detect.entities import _mask
     from marsad.detect.entities import gates as G
     from marsad.detect.entities import phones as PH
@@ -480,11 +483,14 @@ def test_each_gate_opens_wherever_its_finder_finds_something():
     from marsad.detect.entities.context import RegionContext
     from marsad.detect.entities.places import find_places
 
-    masked = [_mask(t).masked for t in _gate_texts() if t]
+    masked = [_mask(t, wallets=False).masked for t in _gate_texts() if t]
     bits, place_spans = G.open_gates(masked)
     need = {G.PHONE: 0, G.PRICE: 0, G.PLACE: 0}
     for text, g, spans in zip(masked, bits, place_spans):
         assert find_places(text, spans=spans or []) == find_places(text), text
+        wallet_check = bool(E._ALNUM14.search(text) and E._TOKEN26.search(text))
+        assert bool(g & G.WALLET) == wallet_check, text
+        need[G.WALLET] = need.get(G.WALLET, 0) + wallet_check
         ctx = RegionContext(text, "ar", ())
         wants = {G.PHONE: bool(PH.scan(text)),
                  G.PRICE: PR.find_prices(text, ctx, True) != PR.find_prices(text, RegionContext(text, "ar", ()), False),
@@ -492,8 +498,9 @@ def test_each_gate_opens_wherever_its_finder_finds_something():
         for bit, want in wants.items():
             need[bit] += want
             assert not want or g & bit, (bit, text)
-    assert min(need.values()) > 300                   # each finder does find things in the mix
-    closed = sum(1 for g in bits if g != G.ALL)
+    assert min(need[b] for b in (G.PHONE, G.PRICE, G.PLACE)) > 300   # each finder finds things in the mix
+    assert need[G.WALLET] >= 3
+    closed = sum(1 for g in bits if g & G.ALL != G.ALL)
     assert closed > len(bits) // 4                    # and the gates do close on the rest
 
 

@@ -30,7 +30,7 @@ from typing import NamedTuple, Sequence
 from marsad.model import Indicator
 
 from .context import RegionContext, hints_for
-from .gates import ALL, PHONE, PLACE, PRICE, open_gates
+from .gates import ALL, PHONE, PLACE, PRICE, WALLET, open_gates
 from .links import find_emails, find_handles, find_links
 from .phones import _ANY_DIGIT, TEN, find_phones, valid_international
 from .places import Place, canonical, find_places, lower_same_length
@@ -109,10 +109,14 @@ def extract_many(texts: Sequence[str], langs: Sequence[str | None] | None = None
         elif not isinstance(text, str):
             raise TypeError(f"text {i} must be str")
         else:
-            masks.append(_mask(text))
+            masks.append(_mask(text, wallets=False))
             where.append(i)
     bits, place_spans = open_gates([m.masked for m in masks])
     for i, m, g, spans in zip(where, masks, bits, place_spans):
+        if g & WALLET:
+            walleted = _mask_wallets(m)
+            if walleted is not m:        # the gates read the text before its wallets were blanked
+                m, g, spans = walleted, ALL, None
         out[i] = _finish(m, langs[i], (), g, spans)
     return out
 
@@ -131,9 +135,11 @@ class _Masked(NamedTuple):
     link_phones: list[tuple[int, int, str]] | None
 
 
-def _mask(text: str) -> _Masked:
+def _mask(text: str, wallets: bool = True) -> _Masked:
+    """``text`` with its links and e-mail addresses (and, with ``wallets``, its wallets)
+    blanked out; ``extract_many`` leaves the wallets to ``_mask_wallets``, for the few texts
+    whose gate says they may hold one."""
     found: dict[str, list[tuple[int, int, object, str]]] = {}
-    indicators: list[Indicator] = []
     masked_spans: list[tuple[int, int]] = []
     link_phones: list[tuple[int, int, str]] = []
 
@@ -150,21 +156,27 @@ def _mask(text: str) -> _Masked:
     if "@" in text:
         masked_spans.extend(find_emails(text))
     masked = _blank(text, masked_spans)
-
-    low = lower_same_length(masked)
+    m = _Masked(text, masked, lower_same_length(masked), found or None, None, link_phones or None)
     # A wallet holds 14+ ASCII letters and digits in a row (the shortest shape, bech32) and lies
     # in a token of 26+ characters; most posts have neither (two regexes: ~4 µs a post less
-    # than splitting the post into tokens to measure them).
-    if _ALNUM14.search(masked) is not None and _TOKEN26.search(masked) is not None:
-        for w in find_wallets(masked):
-            found.setdefault("wallets", []).append((w.start, w.end, w.address, w.address))
-            masked_spans.append((w.start, w.end))
-            if not w.checksum_ok:
-                indicators.append(Indicator("wallet_checksum_failed", w.address, w.start, w.end, kind="checksum"))
-        if "wallets" in found:
-            masked = _blank(text, masked_spans)
-            low = lower_same_length(masked)
-    return _Masked(text, masked, low, found or None, indicators or None, link_phones or None)
+    # than splitting the post into tokens to measure them; gates.py does it for a batch).
+    if wallets and _ALNUM14.search(masked) is not None and _TOKEN26.search(masked) is not None:
+        return _mask_wallets(m)
+    return m
+
+
+def _mask_wallets(m: _Masked) -> _Masked:
+    """``m`` with its wallets found and blanked out too (``m`` itself when it has none)."""
+    masked = m.masked
+    walls = find_wallets(masked)
+    if not walls:
+        return m
+    found = dict(m.found or {})
+    found["wallets"] = [(w.start, w.end, w.address, w.address) for w in walls]
+    indicators = [Indicator("wallet_checksum_failed", w.address, w.start, w.end, kind="checksum")
+                  for w in walls if not w.checksum_ok]
+    masked = _blank(masked, [(w.start, w.end) for w in walls])
+    return m._replace(masked=masked, low=lower_same_length(masked), found=found, indicators=indicators or None)
 
 
 def _finish(m: _Masked, lang: str | None, country_hints: tuple[str, ...], gate: int,

@@ -36,6 +36,7 @@ except ImportError:  # pragma: no cover
 
 PHONE, PRICE, PLACE = 1, 2, 4
 ALL = PHONE | PRICE | PLACE
+WALLET = 8                      # the wallet pre-check of ``entities._mask`` holds (exact, not a superset)
 
 LUT = 0x20000                   # BMP and plane 1; code points above have no class (see _cls)
 # Character classes, one bit each.
@@ -241,6 +242,33 @@ def _price_gate(cps, lo, hi, cls, after2, ends1, ends2, ends3):
     return False
 
 
+def _wallet_gate(cps, lo, hi, cls):
+    """``_ALNUM14.search(text) and _TOKEN26.search(text)``: 14 ASCII letters and digits in a
+    row, and 26 characters without whitespace in a row (two regexes over every post were
+    ~5 µs of a real tweet's time; most have neither)."""
+    alnum = 0
+    token = 0
+    has_alnum = False
+    has_token = False
+    for j in range(lo, hi):
+        c = cps[j]
+        if (c >= 0x30 and c <= 0x39) or _cls(cls, c) & LATIN:
+            alnum += 1
+            if alnum >= 14:
+                has_alnum = True
+        else:
+            alnum = 0
+        if _cls(cls, c) & SPACE:
+            token = 0
+        else:
+            token += 1
+            if token >= 26:
+                has_token = True
+        if has_alnum and has_token:
+            return True
+    return False
+
+
 def _place_runs(cps, lo, hi, cls, lower, place_keys, place_bits, spans, k):
     """Where ``places.find_places`` can start a mention: the word runs (the gazetteer's word
     characters, classed by their lower case as ``find_places`` reads the lower-cased text)
@@ -285,6 +313,8 @@ def _gates_loop(cps, starts, cls, lower, after2, ends1, ends2, ends3, digit_word
             g |= PHONE
         if _price_gate(cps, lo, hi, cls, after2, ends1, ends2, ends3):
             g |= PRICE
+        if _wallet_gate(cps, lo, hi, cls):
+            g |= WALLET
         first[t] = k
         k = _place_runs(cps, lo, hi, cls, lower, place_keys, place_bits, spans, k)
         if k > first[t]:
@@ -303,17 +333,18 @@ if _nb is not None:
     _word_hash = _nb.njit(cache=True, inline="always")(_word_hash)
     _phone_gate = _nb.njit(cache=True, inline="always")(_phone_gate)
     _price_gate = _nb.njit(cache=True, inline="always")(_price_gate)
+    _wallet_gate = _nb.njit(cache=True, inline="always")(_wallet_gate)
     _word_lower = _nb.njit(cache=True, inline="always")(_word_lower)
     _place_runs = _nb.njit(cache=True, inline="always")(_place_runs)
     _gates_kernel = _nb.njit(cache=True, nogil=True)(_gates_loop)
 
 
 def open_gates(texts: list[str]) -> tuple[list[int], list[list[tuple[int, int]] | None]]:
-    """Per text, the bits PHONE, PRICE and PLACE of the finders that may find something, and
-    the (start, end) spans of the words a place mention may start with (``None`` for a text
+    """Per text, the bits PHONE, PRICE and PLACE of the finders that may find something (and
+    WALLET where the wallet pre-check holds), and the (start, end) spans of the words a place mention may start with (``None`` for a text
     with none; ``find_places`` checks each)."""
     if _nb is None or not texts:
-        return [ALL] * len(texts), [None] * len(texts)
+        return [ALL | WALLET] * len(texts), [None] * len(texts)
     cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     starts = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in texts], out=starts[1:])
