@@ -20,27 +20,52 @@ from typing import NamedTuple, Sequence
 import numpy as np
 from scipy import sparse
 
-from marsad.detect.lexicon import Hit
+from marsad.detect.lexicon import Entry, Hit
 from marsad.detect.textbatch import TextBatch
 
 
 def named_features(hits: list[Hit], entity_flags: Sequence[str], has_tokens: bool) -> list[str]:
-    feats: list[str] = []
+    """The named features of one post, each once, in order of first appearance."""
+    feats: dict[str, None] = {}
     for h in hits:
-        e = h.entry
-        for f in ("x:" + e.label + ":" + e.name, "xl:" + e.label):
-            if f not in feats:
-                feats.append(f)
-    feats += ["e:" + f for f in entity_flags]
+        _, x, xl = _entry_features(h.entry)
+        feats[x] = None
+        feats[xl] = None
+    out = list(feats)
+    out += ["e:" + f for f in entity_flags]
     if not has_tokens:
-        feats.append("empty")
-    return feats
+        out.append("empty")
+    return out
 
 
-@lru_cache(maxsize=65536)
-def _column(feature: str, n_features: int) -> int:
-    """A named feature's column (the same few hundred names recur in every batch)."""
-    return zlib.crc32(feature.encode()) & (n_features - 1)
+_BY_ENTRY: dict[int, tuple[Entry, str, str]] = {}
+
+
+def _entry_features(e: Entry) -> tuple[Entry, str, str]:
+    """(entry, "x:<label>:<name>", "xl:<label>"), built once per entry: a post's hits used to
+    rebuild these strings, ~2 µs a real post and ~9 µs a dense ad. Keyed by identity (hashing
+    a frozen dataclass runs Python code); the entry is kept to tell a reused id apart."""
+    v = _BY_ENTRY.get(id(e))
+    if v is None or v[0] is not e:
+        v = _BY_ENTRY[id(e)] = (e, "x:" + e.label + ":" + e.name, "xl:" + e.label)
+    return v
+
+
+class _Columns(dict):
+    """Feature name -> column for one ``n_features`` (the same few hundred names recur)."""
+
+    def __init__(self, n_features: int):
+        super().__init__()
+        self.mask = n_features - 1
+
+    def __missing__(self, feature: str) -> int:
+        col = self[feature] = zlib.crc32(feature.encode()) & self.mask
+        return col
+
+
+@lru_cache(maxsize=8)
+def _columns(n_features: int) -> _Columns:
+    return _Columns(n_features)
 
 
 class Features(NamedTuple):
@@ -67,11 +92,14 @@ def feature_matrix(tb: TextBatch, hits: Sequence[list[Hit]], entity_flags: Seque
     mask = np.uint64(n_features - 1)
     cols = (hashes & mask).astype(np.int64)
     has_tokens = np.bincount(tb.tok_post, minlength=tb.n) > 0 if tb.n else np.zeros(0, bool)
-    extra_r, extra_c = [], []
-    for p in range(tb.n):
-        for f in named_features(hits[p], entity_flags[p], bool(has_tokens[p])):
-            extra_r.append(p)
-            extra_c.append(_column(f, n_features))
+    extra_r: list[int] = []
+    extra_c: list[int] = []
+    columns = _columns(n_features)
+    for p, empty in enumerate((~has_tokens).tolist()):
+        if hits[p] or entity_flags[p] or empty:
+            cs = [columns[f] for f in named_features(hits[p], entity_flags[p], not empty)]
+            extra_r += [p] * len(cs)
+            extra_c += cs
     rows = np.concatenate((rows, np.asarray(extra_r, dtype=np.int64)))
     cols = np.concatenate((cols, np.asarray(extra_c, dtype=np.int64)))
     count = np.bincount(rows, minlength=tb.n).astype(np.float32)
