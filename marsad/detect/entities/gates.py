@@ -142,7 +142,7 @@ def _word_hash(cps, a, b, lower):
     return h, odd
 
 
-def _phone_gate(cps, lo, hi, cls, lower, digit_words, max_word):
+def _phone_gate(cps, cc, lo, hi, lower, digit_words, max_word):
     """Superset of ``phones.scan``: a 🔟, a chain of 7+ digits joined by gaps of at most 8
     characters, or a chain (with a plus sign in front) that follows a digit word. Digits glued
     to a Latin letter ("@sara1116101") count for nothing: ``phones._runs`` skips them, and only
@@ -152,24 +152,24 @@ def _phone_gate(cps, lo, hi, cls, lower, digit_words, max_word):
         if cps[k] == TEN_CP:
             return True
     while j < hi:
-        if not _cls(cls, cps[j]) & DIGIT:
+        if not cc[j] & DIGIT:
             j += 1
             continue
         start = j
         ndig = 0
-        if start > lo and _cls(cls, cps[start - 1]) & LATIN:
-            while j < hi and _cls(cls, cps[j]) & DIGIT:
+        if start > lo and cc[start - 1] & LATIN:
+            while j < hi and cc[j] & DIGIT:
                 j += 1
             if j < hi and (cps[j] == 0xFE0F or cps[j] == 0x20E3):
                 j = start       # "a1️⃣": a keycap is not a glued digit run, it counts
         while True:
-            while j < hi and _cls(cls, cps[j]) & DIGIT:
+            while j < hi and cc[j] & DIGIT:
                 ndig += 1
                 j += 1
             g = j
-            while g < hi and g - j < 8 and _cls(cls, cps[g]) & GAP:
+            while g < hi and g - j < 8 and cc[g] & GAP:
                 g += 1
-            if g < hi and g > j and _cls(cls, cps[g]) & DIGIT:
+            if g < hi and g > j and cc[g] & DIGIT:
                 j = g
                 continue
             break
@@ -178,18 +178,18 @@ def _phone_gate(cps, lo, hi, cls, lower, digit_words, max_word):
         # _PLUS_BEFORE: a plus sign, then only gap characters (at most 8) up to the chain.
         pos = start
         q = start
-        while q > lo and start - q < 8 and _cls(cls, cps[q - 1]) & GAP:
+        while q > lo and start - q < 8 and cc[q - 1] & GAP:
             q -= 1
         if q > lo and (cps[q - 1] == 0x2B or cps[q - 1] == 0xFF0B):
             pos = q - 1
         # _leading_words: whitespace before, then a word ending within the 16 characters.
-        if pos > lo and _cls(cls, cps[pos - 1]) & SPACE:
+        if pos > lo and cc[pos - 1] & SPACE:
             seg = max(lo, pos - 16)
             we = pos
-            while we > seg and _cls(cls, cps[we - 1]) & SPACE:
+            while we > seg and cc[we - 1] & SPACE:
                 we -= 1
             ws = we
-            while ws > seg and _cls(cls, cps[ws - 1]) & WORD:
+            while ws > seg and cc[ws - 1] & WORD:
                 ws -= 1
             if ws < we and we - ws <= max_word:
                 h, _ = _word_hash(cps, ws, we, lower)
@@ -198,7 +198,7 @@ def _phone_gate(cps, lo, hi, cls, lower, digit_words, max_word):
     return False
 
 
-def _price_gate(cps, lo, hi, cls, after2, ends1, ends2, ends3):
+def _price_gate(cps, cc, lo, hi, after2, ends1, ends2, ends3):
     """Superset of the numbers ``prices.find_prices`` reads: one with a currency or multiplier
     start after it, a currency sign before it, or a price word ending before it. A number
     starts where a run of the digits ``_numbers`` scans for starts, unless a Latin letter, "_"
@@ -208,22 +208,22 @@ def _price_gate(cps, lo, hi, cls, after2, ends1, ends2, ends3):
     number the finder reads be)."""
     live = False
     for j in range(lo, hi):
-        c = _cls(cls, cps[j])
+        c = cc[j]
         if not c & (UDIGIT | NUMSEP):
             live = False
             continue
-        if c & DIGIT and (j == lo or not _cls(cls, cps[j - 1]) & DIGIT) \
-                and (j == lo or not _cls(cls, cps[j - 1]) & NOTB):
+        if c & DIGIT and (j == lo or not cc[j - 1] & DIGIT) \
+                and (j == lo or not cc[j - 1] & NOTB):
             live = True
             s = j
             if s > lo:
                 b = s - 1
-                if _cls(cls, cps[b]) & SPACE:
+                if cc[b] & SPACE:
                     b = s - 2
-                if b >= lo and _cls(cls, cps[b]) & BEFORE:
+                if b >= lo and cc[b] & BEFORE:
                     return True
             k = s
-            while k > lo and s - k < 5 and _cls(cls, cps[k - 1]) & (SPACE | SEP):
+            while k > lo and s - k < 5 and cc[k - 1] & (SPACE | SEP):
                 k -= 1
             code = np.int64(0)
             for n in range(1, 4):
@@ -232,17 +232,17 @@ def _price_gate(cps, lo, hi, cls, after2, ends1, ends2, ends3):
                 code = code | (np.int64(cps[k - n]) << (21 * (n - 1)))
                 if _has(ends1 if n == 1 else ends2 if n == 2 else ends3, code):
                     return True
-        if live and c & UDIGIT and (j + 1 == hi or not _cls(cls, cps[j + 1]) & UDIGIT):
+        if live and c & UDIGIT and (j + 1 == hi or not cc[j + 1] & UDIGIT):
             e = j + 1
-            i = e + 1 if e < hi and _cls(cls, cps[e]) & SPACE else e
-            if i < hi and _cls(cls, cps[i]) & AFTER1:
+            i = e + 1 if e < hi and cc[e] & SPACE else e
+            if i < hi and cc[i] & AFTER1:
                 return True
             if i + 1 < hi and _has(after2, (np.int64(cps[i]) << 21) | np.int64(cps[i + 1])):
                 return True
     return False
 
 
-def _wallet_gate(cps, lo, hi, cls):
+def _wallet_gate(cps, cc, lo, hi):
     """``_ALNUM14.search(text) and _TOKEN26.search(text)``: 14 ASCII letters and digits in a
     row, and 26 characters without whitespace in a row (two regexes over every post were
     ~5 µs of a real tweet's time; most have neither)."""
@@ -251,14 +251,14 @@ def _wallet_gate(cps, lo, hi, cls):
     has_alnum = False
     has_token = False
     for j in range(lo, hi):
-        c = cps[j]
-        if (c >= 0x30 and c <= 0x39) or _cls(cls, c) & LATIN:
+        c = cc[j]
+        if (cps[j] >= 0x30 and cps[j] <= 0x39) or c & LATIN:
             alnum += 1
             if alnum >= 14:
                 has_alnum = True
         else:
             alnum = 0
-        if _cls(cls, c) & SPACE:
+        if c & SPACE:
             token = 0
         else:
             token += 1
@@ -305,15 +305,18 @@ def _gates_loop(cps, starts, cls, lower, after2, ends1, ends2, ends3, digit_word
     out = np.zeros(n, dtype=np.uint8)
     spans = np.empty((cps.shape[0] // 2 + 1, 2), dtype=np.int64)     # runs are 1+ characters apart
     first = np.zeros(n + 1, dtype=np.int64)
+    cc = np.empty(cps.shape[0], dtype=np.uint16)      # each character's classes, looked up once
+    for j in range(cps.shape[0]):
+        cc[j] = _cls(cls, cps[j])
     k = 0
     for t in range(n):
         lo, hi = starts[t], starts[t + 1]
         g = 0
-        if _phone_gate(cps, lo, hi, cls, lower, digit_words, max_word):
+        if _phone_gate(cps, cc, lo, hi, lower, digit_words, max_word):
             g |= PHONE
-        if _price_gate(cps, lo, hi, cls, after2, ends1, ends2, ends3):
+        if _price_gate(cps, cc, lo, hi, after2, ends1, ends2, ends3):
             g |= PRICE
-        if _wallet_gate(cps, lo, hi, cls):
+        if _wallet_gate(cps, cc, lo, hi):
             g |= WALLET
         first[t] = k
         k = _place_runs(cps, lo, hi, cls, lower, place_keys, place_bits, spans, k)
