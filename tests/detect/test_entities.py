@@ -99,6 +99,20 @@ def test_handles_and_links():
     assert not any("example" in h for h in ex.entities["handles"])
 
 
+def test_platform_links_in_any_case_plain_links_untouched():
+    """Profile and chat links are read in any case IGNORECASE reads, "inſtagram" (long s)
+    included; a plain link (t.co) is a URL and nothing more."""
+    from marsad.detect.entities.links import find_links
+
+    got = [[(x.handle, x.phone, x.invite) for x in find_links(t)] for t in (
+        "see https://inſtagram.com/someone now", "HTTPS://T.ME/Name", "https://t.co/abc",
+        "https://WA.ME/218915550123", "https://chat.WhatsApp.com/AbC", "https://www.TikTok.com/@Dancer",
+        "ⓘ https://t.me/Kanal", "https://news.example/t.me/x")]
+    assert got == [[("@someone", None, False)], [("@name", None, False)], [(None, None, False)],
+                   [(None, "+218915550123", False)], [(None, None, True)], [("@dancer", None, False)],
+                   [("@kanal", None, False)], [(None, None, False)]]
+
+
 def test_handle_written_after_arabic_text_and_with_double_at():
     ex = extract("تلغرام@Rehla_Safe وكمان @@Backup.Channel.", lang="ar")
     assert ex.entities["handles"] == ["@rehla_safe", "@backup.channel"]
