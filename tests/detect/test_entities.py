@@ -113,6 +113,20 @@ def test_platform_links_in_any_case_plain_links_untouched():
                    [("@kanal", None, False)], [(None, None, False)]]
 
 
+def test_masked_text_lower_case_is_the_masked_lower_case():
+    """``_mask`` blanks links in the lower-cased text it already has instead of lower-casing
+    again: that must give what lower-casing the blanked text gives, also where a capital sigma
+    reads its case from what follows (ΑΣ' before a link: σ; before the blank: ς) and where a
+    capital İ lower-cases to two characters."""
+    from marsad.detect.entities import _mask
+    from marsad.detect.entities.places import lower_same_length
+
+    for text in ("ΑΣ'https://t.co/x ok", "ΟΔΟΣ https://t.me/Name ΣΑΣ", "İSTANBUL https://t.co/İx Σ'x@y.co",
+                 "https://t.co/a İ", "WWW.EXAMPLE.COM/ΑΣ", "plain ΑΣ' text", "a@b.co ΑΣ'x@b.co"):
+        m = _mask(text)
+        assert m.low == lower_same_length(m.masked), text
+
+
 def test_handle_written_after_arabic_text_and_with_double_at():
     ex = extract("تلغرام@Rehla_Safe وكمان @@Backup.Channel.", lang="ar")
     assert ex.entities["handles"] == ["@rehla_safe", "@backup.channel"]

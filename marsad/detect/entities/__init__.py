@@ -142,9 +142,10 @@ def _mask(text: str, wallets: bool = True) -> _Masked:
     found: dict[str, list[tuple[int, int, object, str]]] = {}
     masked_spans: list[tuple[int, int]] = []
     link_phones: list[tuple[int, int, str]] = []
-
+    low = None
     if "/" in text or "www." in text or "WWW." in text:
-        for link in find_links(text):
+        low = lower_same_length(text)
+        for link in find_links(text, low):
             masked_spans.append((link.start, link.end))
             found.setdefault("urls", []).append((link.start, link.end, link.url, link.url))
             if link.handle:
@@ -156,7 +157,10 @@ def _mask(text: str, wallets: bool = True) -> _Masked:
     if "@" in text:
         masked_spans.extend(find_emails(text))
     masked = _blank(text, masked_spans)
-    m = _Masked(text, masked, lower_same_length(masked), found or None, None, link_phones or None)
+    # Lower case is per character but for Σ (σ or ς by what follows): without one, the
+    # lower-cased text blanked is the blanked text lower-cased.
+    low = _blank(low, masked_spans) if low is not None and "Σ" not in text else lower_same_length(masked)
+    m = _Masked(text, masked, low, found or None, None, link_phones or None)
     # A wallet holds 14+ ASCII letters and digits in a row (the shortest shape, bech32) and lies
     # in a token of 26+ characters; most posts have neither (two regexes: ~4 µs a post less
     # than splitting the post into tokens to measure them; gates.py does it for a batch).

@@ -80,9 +80,10 @@ def _clean_handle(name: str) -> str | None:
     return "@" + name.lower()
 
 
-def find_links(text: str) -> list[Link]:
+def find_links(text: str, low: str | None = None) -> list[Link]:
+    """Links in ``text`` (``low``: its ``lower_same_length``, when the caller has it)."""
     out = []
-    low = lower_same_length(text)
+    low = lower_same_length(text) if low is None else low
     rx = URL_RE if _BARE_HINT.search(low) is not None else _SCHEME_URL_RE
     for m in rx.finditer(low):
         if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_@./"):
