@@ -513,7 +513,7 @@ def test_each_gate_opens_wherever_its_finder_finds_something():
 
     masked = [_mask(t, wallets=False).masked for t in _gate_texts() if t]
     bits, place_spans = G.open_gates(masked)
-    need = {G.PHONE: 0, G.PRICE: 0, G.PLACE: 0}
+    need = {G.PHONE: 0, G.PRICE: 0, G.PLACE: 0, G.WORDS: 0}
     for text, g, spans in zip(masked, bits, place_spans):
         assert find_places(text, spans=spans or []) == find_places(text), text
         wallet_check = bool(E._ALNUM14.search(text) and E._TOKEN26.search(text))
@@ -522,12 +522,12 @@ def test_each_gate_opens_wherever_its_finder_finds_something():
         ctx = RegionContext(text, "ar", ())
         wants = {G.PHONE: bool(PH.scan(text)),
                  G.PRICE: PR.find_prices(text, ctx, True) != PR.find_prices(text, RegionContext(text, "ar", ()), False),
-                 G.PLACE: bool(find_places(text))}
+                 G.PLACE: bool(find_places(text)), G.WORDS: PR.may_have_price_words(text)}
         for bit, want in wants.items():
             need[bit] += want
             assert not want or g & bit, (bit, text)
     assert min(need[b] for b in (G.PHONE, G.PRICE, G.PLACE)) > 300   # each finder finds things in the mix
-    assert need[G.WALLET] >= 3
+    assert need[G.WALLET] >= 3 and need[G.WORDS] >= 30
     closed = sum(1 for g in bits if g & G.ALL != G.ALL)
     assert closed > len(bits) // 4                    # and the gates do close on the rest
 

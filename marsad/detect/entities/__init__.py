@@ -30,7 +30,7 @@ from typing import NamedTuple, Sequence
 from marsad.model import Indicator
 
 from .context import RegionContext, hints_for
-from .gates import ALL, PHONE, PLACE, PRICE, WALLET, open_gates
+from .gates import ALL, PHONE, PLACE, PRICE, WALLET, WORDS, open_gates
 from .links import find_emails, find_handles, find_links
 from .phones import _ANY_DIGIT, TEN, find_phones, valid_international
 from .places import Place, canonical, find_places, lower_same_length
@@ -203,7 +203,7 @@ def _finish(m: _Masked, lang: str | None, country_hints: tuple[str, ...], gate: 
     may_have_phone = digits_or_ten and bool(gate & PHONE)
     ctx = None
     phones: list[tuple[int, int, object, str]] = []
-    price_words = may_have_price_words(masked)
+    price_words = bool(gate & WORDS) and may_have_price_words(masked)
     if may_have_phone or priced_digits or price_words:
         # The poster's region is needed only to read national numbers and currency words.
         ctx = RegionContext(text, lang, country_hints, low, toks)

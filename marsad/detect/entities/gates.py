@@ -35,7 +35,8 @@ except ImportError:  # pragma: no cover
     _nb = None
 
 PHONE, PRICE, PLACE = 1, 2, 4
-ALL = PHONE | PRICE | PLACE
+WORDS = 16                      # "لف" or "lf": a price in words may be there (prices.may_have_price_words)
+ALL = PHONE | PRICE | PLACE | WORDS
 WALLET = 8                      # the wallet pre-check of ``entities._mask`` holds (exact, not a superset)
 
 LUT = 0x20000                   # BMP and plane 1; code points above have no class (see _cls)
@@ -269,6 +270,14 @@ def _wallet_gate(cps, cc, lo, hi):
     return False
 
 
+def _words_gate(cps, lo, hi):
+    """The first test of ``prices.may_have_price_words``: "لف" or "lf" in the text."""
+    for j in range(lo, hi - 1):
+        if (cps[j] == 0x644 and cps[j + 1] == 0x641) or (cps[j] == 0x6C and cps[j + 1] == 0x66):
+            return True
+    return False
+
+
 def _place_runs(cps, lo, hi, cls, lower, place_keys, place_bits, spans, k):
     """Where ``places.find_places`` can start a mention: the word runs (the gazetteer's word
     characters, classed by their lower case as ``find_places`` reads the lower-cased text)
@@ -318,6 +327,8 @@ def _gates_loop(cps, starts, cls, lower, after2, ends1, ends2, ends3, digit_word
             g |= PRICE
         if _wallet_gate(cps, cc, lo, hi):
             g |= WALLET
+        if _words_gate(cps, lo, hi):
+            g |= WORDS
         first[t] = k
         k = _place_runs(cps, lo, hi, cls, lower, place_keys, place_bits, spans, k)
         if k > first[t]:
@@ -337,14 +348,15 @@ if _nb is not None:
     _phone_gate = _nb.njit(cache=True, inline="always")(_phone_gate)
     _price_gate = _nb.njit(cache=True, inline="always")(_price_gate)
     _wallet_gate = _nb.njit(cache=True, inline="always")(_wallet_gate)
+    _words_gate = _nb.njit(cache=True, inline="always")(_words_gate)
     _word_lower = _nb.njit(cache=True, inline="always")(_word_lower)
     _place_runs = _nb.njit(cache=True, inline="always")(_place_runs)
     _gates_kernel = _nb.njit(cache=True, nogil=True)(_gates_loop)
 
 
 def open_gates(texts: list[str]) -> tuple[list[int], list[list[tuple[int, int]] | None]]:
-    """Per text, the bits PHONE, PRICE and PLACE of the finders that may find something (and
-    WALLET where the wallet pre-check holds), and the (start, end) spans of the words a place mention may start with (``None`` for a text
+    """Per text, the bits PHONE, PRICE, PLACE and WORDS of the finders that may find something
+    (and WALLET where the wallet pre-check holds), and the (start, end) spans of the words a place mention may start with (``None`` for a text
     with none; ``find_places`` checks each)."""
     if _nb is None or not texts:
         return [ALL | WALLET] * len(texts), [None] * len(texts)
