@@ -101,16 +101,17 @@ def test_handles_and_links():
 
 def test_platform_links_in_any_case_plain_links_untouched():
     """Profile and chat links are read in any case IGNORECASE reads, "inſtagram" (long s)
-    included; a plain link (t.co) is a URL and nothing more."""
+    included; a plain link (t.co) is a URL and nothing more; a story link's account ends
+    where handle characters end (not at its query string)."""
     from marsad.detect.entities.links import find_links
 
     got = [[(x.handle, x.phone, x.invite) for x in find_links(t)] for t in (
         "see https://inſtagram.com/someone now", "HTTPS://T.ME/Name", "https://t.co/abc",
         "https://WA.ME/218915550123", "https://chat.WhatsApp.com/AbC", "https://www.TikTok.com/@Dancer",
-        "ⓘ https://t.me/Kanal", "https://news.example/t.me/x")]
+        "ⓘ https://t.me/Kanal", "https://news.example/t.me/x", "https://instagram.com/stories/user.name?x=1")]
     assert got == [[("@someone", None, False)], [("@name", None, False)], [(None, None, False)],
                    [(None, "+218915550123", False)], [(None, None, True)], [("@dancer", None, False)],
-                   [("@kanal", None, False)], [(None, None, False)]]
+                   [("@kanal", None, False)], [(None, None, False)], [("@user.name", None, False)]]
 
 
 def test_masked_text_lower_case_is_the_masked_lower_case():

@@ -44,6 +44,7 @@ _HAS_LETTER = re.compile(r"[A-Za-z]")
 _TG_RE = re.compile(r"^(?:https?://)?(?:www\.)?(?:t|telegram)\.(?:me|dog)/(?:s/)?(\+|joinchat/)?([A-Za-z0-9_]+)",
                     re.IGNORECASE)
 _IG_RE = re.compile(r"^(?:https?://)?(?:www\.|m\.)?(?:instagram\.com|instagr\.am)/([A-Za-z0-9_.]+)", re.IGNORECASE)
+_IG_STORY = re.compile(r"/+([A-Za-z0-9_.]+)")     # the account after instagram.com/stories
 _TT_RE = re.compile(r"^(?:https?://)?(?:www\.|m\.|vm\.)?tiktok\.com/@([A-Za-z0-9_.]+)", re.IGNORECASE)
 _WA_RE = re.compile(r"^(?:https?://)?(?:wa\.me/\+?|(?:api|web)\.whatsapp\.com/send/?\?(?:[^#\s]*&)?phone=\+?)(\d{7,15})",
                     re.IGNORECASE)
@@ -104,9 +105,8 @@ def find_links(text: str, low: str | None = None) -> list[Link]:
         elif (i := _IG_RE.match(url)) is not None:
             if i.group(1).lower() not in _IG_RESERVED:
                 handle = _clean_handle(i.group(1))
-            elif i.group(1).lower() == "stories":
-                rest = url[i.end():].lstrip("/").split("/")[0]
-                handle = _clean_handle(rest) if rest else None
+            elif i.group(1).lower() == "stories" and (story := _IG_STORY.match(url, i.end())) is not None:
+                handle = _clean_handle(story.group(1))
         elif (k := _TT_RE.match(url)) is not None:
             handle = _clean_handle(k.group(1))
         elif (w := _WA_RE.match(url)) is not None:
