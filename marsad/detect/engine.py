@@ -8,6 +8,7 @@ nothing is ever downloaded.
 """
 from __future__ import annotations
 
+import ctypes
 import gc
 import sys
 import threading
@@ -38,6 +39,23 @@ _CACHE: dict[tuple, "TextEngine"] = {}
 def extract_many(texts: Sequence[str], langs: Sequence[str | None]):
     from marsad.detect.entities import extract_many
     return extract_many(texts, langs)
+
+
+def _keep_freed_memory() -> bool:
+    """Ask glibc to serve allocations up to 64 MB from its heap, and to keep up to 256 MB of
+    freed heap mapped. Why: a batch's arrays (folded characters, offsets, hashes: ~20 MB for
+    1,000 posts) were each mapped fresh and unmapped when freed, and every page was then
+    faulted in and zeroed again by the kernel: ~4 µs a post, half the folding pass. Process-wide
+    like ``gc.freeze``; memory the process once used stays with it (it is used again by the
+    next batch). Elsewhere than glibc this does nothing."""
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, 64 << 20)) and bool(mallopt(_M_TRIM_THRESHOLD, 256 << 20))
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3      # glibc's malloc.h
 
 
 @contextmanager
@@ -96,6 +114,7 @@ class TextEngine(Detector):
             # out of the garbage collector's generations keeps full collections (triggered by
             # the many small objects a batch makes) from walking them again and again.
             gc.freeze()
+            _keep_freed_memory()
             return engine
 
     # ---- prediction ---------------------------------------------------------------

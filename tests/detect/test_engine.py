@@ -137,3 +137,34 @@ def test_a_post_scores_the_same_alone_and_in_a_batch(engine):
     for a, b in zip(alone, together):
         assert a.indicators == b.indicators and a.entities == b.entities
         assert all(abs(a.scores[k] - b.scores[k]) < 1e-5 for k in a.scores)
+
+
+def test_a_batch_sized_array_comes_from_the_kept_heap():
+    """After the engine's allocator settings, a 20 MB array (a batch's folded characters) is
+    served from glibc's heap, not mapped fresh, and its pages stay mapped once it is freed:
+    the next batch finds them without page faults."""
+    import ctypes
+    import platform
+
+    import numpy as np
+
+    from marsad.detect.engine import _keep_freed_memory
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("the setting is glibc's")
+
+    class Mallinfo2(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                   "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallinfo2.restype = Mallinfo2
+    assert _keep_freed_memory() is True
+    size = 20 << 20
+    before = libc.mallinfo2()
+    a = np.ones(size // 8)
+    during = libc.mallinfo2()
+    del a
+    after = libc.mallinfo2()
+    assert during.hblkhd - before.hblkhd < size          # not a fresh mapping
+    assert after.arena + after.hblkhd >= during.arena + during.hblkhd - (1 << 20)   # not given back
