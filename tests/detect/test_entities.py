@@ -565,14 +565,14 @@ def test_place_gate_opens_on_a_lower_case_that_depends_on_the_word():
 
     from marsad.detect.entities import gates as G
 
-    cls, lower, after2, e1, e2, e3, digit_words, _, _, max_word = G.tables()
+    cls, lower, after2, after3, e1, e2, e3, digit_words, _, _, max_word = G.tables()
     keys = np.array([G._h(map(ord, "λέσβος"))], dtype=np.uint64)
     bits = G._bitset(keys)
 
     def gate(text):
         cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
         starts = np.array([0, len(text)], dtype=np.int64)
-        return int(G._gates_kernel(cps, starts, cls, lower, after2, e1, e2, e3, digit_words, keys, bits,
+        return int(G._gates_kernel(cps, starts, cls, lower, after2, after3, e1, e2, e3, digit_words, keys, bits,
                                    max_word)[0][0]) & G.PLACE
     assert "ΛΈΣΒΟΣ".lower() == "λέσβος" and gate("boats to ΛΈΣΒΟΣ") and gate("to λέσβος")
     assert not gate("boats to Athens")

@@ -68,7 +68,7 @@ def _bitset(hashes: np.ndarray) -> np.ndarray:
 
 @cache
 def tables():
-    """(classes, lower, after2 pairs, endings of 1-3 characters, digit-word hashes, place-key
+    """(classes, lower, after2 pairs, after3 triples, endings of 1-3 characters, digit-word hashes, place-key
     hashes and their bitset, longest digit word): built from the finders' own data, ~0.3 s once
     a process."""
     hints = _hints()
@@ -87,17 +87,18 @@ def tables():
     lower = np.array([ord(c.lower()[0]) for c in every], dtype=np.uint32)
     lower[0x03A3] = AMBIGUOUS        # Σ lowers to σ or ς by position in the word
     after2 = np.array(sorted(_code(p) for p in hints.after2 if len(p) == 2), dtype=np.int64)
+    after3 = np.array(sorted(_code(p) for p in hints.after3 if len(p) == 3), dtype=np.int64)
     ends = [np.array(sorted(_code(e) for e in hints.word if len(e) == k), dtype=np.int64) for k in (1, 2, 3)]
     digit_words = np.array(sorted({_h(map(ord, w)) for w in _WORD_DIGITS}), dtype=np.uint64)
     _, keys, _ = _place_index()
-    if max(map(ord, "".join(hints.after1) + "".join(hints.after2) + "".join(hints.before)
+    if max(map(ord, "".join(hints.after1) + "".join(hints.after2) + "".join(hints.after3) + "".join(hints.before)
                    + "".join(hints.word) + "".join(keys))) >= LUT:
         raise ValueError("a price hint or place key outside the gate's character tables")
     bad = [k for k in keys if not _PLACE_WORD.fullmatch(k)]
     if bad:                          # a key the word runs cannot meet: the gate cannot judge
         raise ValueError(f"gazetteer keys that are not one word: {bad[:5]}")
     place_keys = np.array(sorted({_h(map(ord, k)) for k in keys}), dtype=np.uint64)
-    return (cls, lower, after2, ends[0], ends[1], ends[2], digit_words, place_keys, _bitset(place_keys),
+    return (cls, lower, after2, after3, ends[0], ends[1], ends[2], digit_words, place_keys, _bitset(place_keys),
             max(map(len, _WORD_DIGITS)))
 
 
@@ -199,7 +200,7 @@ def _phone_gate(cps, cc, lo, hi, lower, digit_words, max_word):
     return False
 
 
-def _price_gate(cps, cc, lo, hi, after2, ends1, ends2, ends3):
+def _price_gate(cps, cc, lo, hi, after2, after3, ends1, ends2, ends3):
     """Superset of the numbers ``prices.find_prices`` reads: one with a currency or multiplier
     start after it, a currency sign before it, or a price word ending before it. A number
     starts where a run of the digits ``_numbers`` scans for starts, unless a Latin letter, "_"
@@ -239,6 +240,9 @@ def _price_gate(cps, cc, lo, hi, after2, ends1, ends2, ends3):
             if i < hi and cc[i] & AFTER1:
                 return True
             if i + 1 < hi and _has(after2, (np.int64(cps[i]) << 21) | np.int64(cps[i + 1])):
+                return True
+            if i + 2 < hi and _has(after3, (np.int64(cps[i]) << 42) | (np.int64(cps[i + 1]) << 21)
+                                   | np.int64(cps[i + 2])):
                 return True
     return False
 
@@ -308,7 +312,7 @@ def _word_lower(c, cls, lower):
     return (_cls(cls, lc) & PWORD) != 0
 
 
-def _gates_loop(cps, starts, cls, lower, after2, ends1, ends2, ends3, digit_words, place_keys, place_bits,
+def _gates_loop(cps, starts, cls, lower, after2, after3, ends1, ends2, ends3, digit_words, place_keys, place_bits,
                 max_word):
     n = starts.shape[0] - 1
     out = np.zeros(n, dtype=np.uint8)
@@ -323,7 +327,7 @@ def _gates_loop(cps, starts, cls, lower, after2, ends1, ends2, ends3, digit_word
         g = 0
         if _phone_gate(cps, cc, lo, hi, lower, digit_words, max_word):
             g |= PHONE
-        if _price_gate(cps, cc, lo, hi, after2, ends1, ends2, ends3):
+        if _price_gate(cps, cc, lo, hi, after2, after3, ends1, ends2, ends3):
             g |= PRICE
         if _wallet_gate(cps, cc, lo, hi):
             g |= WALLET

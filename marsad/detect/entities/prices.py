@@ -98,7 +98,8 @@ def _tables():
 
 class _Hints(NamedTuple):
     after1: frozenset[str]       # characters that alone may start what follows a price's number
-    after2: frozenset[str]       # two-character starts of the rest (Arabic words share first letters)
+    after2: frozenset[str]       # two-character starts of the rest, for forms of two characters
+    after3: frozenset[str]       # three-character starts of longer forms (Arabic words share "ال")
     before: frozenset[str]       # last characters of currency forms written before it
     word: frozenset[str]         # last three characters of price words ("السعر 2500"), or all of a shorter one
     word_lengths: tuple[int, ...]  # the lengths of those endings
@@ -127,7 +128,8 @@ def _hints() -> _Hints:
     accept (``case_variants``): a number without any of them is skipped before the patterns
     run. Each set is a superset of what the corresponding pattern in ``_tables`` can match at
     that place, so nothing is lost (``after1`` takes the first letter of every form too short
-    to be known by its first two)."""
+    to be known by its first two, ``after2`` those too short for three: "الف" and "الدولار"
+    are told from "الناس" by their third letter, "يورو" from "يوم")."""
     data = gazetteer.currencies()
     after = [f for spec in data["currencies"].values() for f in map(str, spec.get("after", ()))]
     after += [str(k) for k in data["ambiguous"]] + [str(f) for fs in data["multipliers"].values() for f in fs]
@@ -138,15 +140,17 @@ def _hints() -> _Hints:
     def both(chars):
         return frozenset(c for x in chars if x for c in case_variants(x))
 
-    one, two = set(), set()
+    one, two, three = set(), set(), set()
     for f in after:
         if len(f) == 1 or f[1].isspace():
-            one |= both(f[0])            # too short for a two-character start
+            one |= both(f[0])            # too short for a two-character start (a space may go)
+        elif len(f) == 2 or f[2].isspace():
+            two |= {"".join(c) for c in product(*map(case_variants, f[:2]))}
         else:
-            two |= {a + b for a in case_variants(f[0]) for b in case_variants(f[1])}
+            three |= {"".join(c) for c in product(*map(case_variants, f[:3]))}
     # Three characters, not one: a price word's last letter (ة ت ر م ن ه ی) ends most Arabic words.
     ends = {"".join(chars) for w in words for chars in product(*map(case_variants, w[-3:]))}
-    return _Hints(frozenset(one), frozenset(two), both(f[-1] for f in before), frozenset(ends),
+    return _Hints(frozenset(one), frozenset(two), frozenset(three), both(f[-1] for f in before), frozenset(ends),
                   tuple(sorted({len(e) for e in ends}, reverse=True)))
 
 
@@ -237,6 +241,7 @@ def find_prices(text: str, ctx: RegionContext, has_digit: bool | None = None,
             continue      # one group of a longer digit run: a phone number, a date
         i = e + 1 if text[e:e + 1].isspace() else e
         if (text[i:i + 1] not in hints.after1 and text[i:i + 2] not in hints.after2
+                and text[i:i + 3] not in hints.after3
                 and not _hint_before(text, s, hints)):
             continue      # nothing a price needs next to this number (most numbers: ~1 µs to know)
         value = parse_number(m.group())
