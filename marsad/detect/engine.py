@@ -126,6 +126,9 @@ class TextEngine(Detector):
                 hits, extractions, X = analyse(self.lexicon, [p.text for p in chunk], [p.lang for p in chunk],
                                                self.model.n_features)
                 out += self._decide_batch(chunk, hits, extractions, self.model.predict_proba(X))
+                # Freed here, not when the next batch rebinds them: the collector's first pass
+                # after the pause walks every object the batch left alive.
+                del hits, extractions, X
         return out
 
     def _decide_batch(self, posts: Sequence[Post], hits, extractions, probs: np.ndarray) -> list[Finding]:
