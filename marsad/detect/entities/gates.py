@@ -43,7 +43,8 @@ WALLET = 8                      # the wallet pre-check of ``entities._mask`` hol
 
 LUT = 0x20000                   # BMP and plane 1; code points above have no class (see _cls)
 # Character classes, one bit each.
-DIGIT, GAP, WORD, PWORD, SPACE, AFTER1, BEFORE, SEP, UDIGIT, NOTB, NUMSEP, LATIN = 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048
+DIGIT, GAP, WORD, PWORD, SPACE, AFTER1, BEFORE, SEP, UDIGIT = 1, 2, 4, 8, 16, 32, 64, 128, 256
+NOTB, NUMSEP, LATIN = 512, 1024, 2048    # no number starts after it; a number's separator; A-Z a-z
 BITS_SHIFT, BITS_MASK = 40, (1 << 20) - 1    # which 20 bits of a hash pick its slot in _bitset
 AMBIGUOUS = 0xFFFFFFFF          # lower case that depends on the context (Σ): opens a place gate
 _P = 0x100000001B3
@@ -70,9 +71,9 @@ def _bitset(hashes: np.ndarray) -> np.ndarray:
 
 @cache
 def tables():
-    """(classes, lower, after2 pairs, after3 triples, endings of 1-3 characters, digit-word hashes, place-key
-    hashes and their bitset, longest digit word): built from the finders' own data, ~0.3 s once
-    a process."""
+    """(classes, lower, after2 pairs, after3 triples, endings of 1-3 characters, digit-word
+    hashes, place-key hashes and their bitset, longest digit word): built from the finders' own
+    data, ~0.3 s once a process."""
     hints = _hints()
     gap = _GAP.pattern.replace("{0,6}", "")
     # Each class by its own pattern over a string of every code point (a loop with a match
@@ -82,8 +83,8 @@ def tables():
     for bit, pattern in ((DIGIT, _ANY_DIGIT.pattern), (GAP, gap), (WORD, r"\w"),
                          (PWORD, _PLACE_WORD.pattern.rstrip("+")), (SPACE, r"\s"),
                          (AFTER1, _chars(hints.after1)), (BEFORE, _chars(hints.before)), (SEP, "[:：=-]"),
-                         (UDIGIT, r"\d"), (NOTB, _chars(_NOT_BEFORE_NUMBER)), (NUMSEP, f"{_THOUSANDS}|{_DECIMAL}"),
-                         (LATIN, "[A-Za-z]")):
+                         (UDIGIT, r"\d"), (NOTB, _chars(_NOT_BEFORE_NUMBER)),
+                         (NUMSEP, f"{_THOUSANDS}|{_DECIMAL}"), (LATIN, "[A-Za-z]")):
         at = [m.start() for m in re.finditer(pattern, every)]
         cls[at] |= bit
     lower = np.array([ord(c.lower()[0]) for c in every], dtype=np.uint32)
@@ -93,8 +94,8 @@ def tables():
     ends = [np.array(sorted(_code(e) for e in hints.word if len(e) == k), dtype=np.int64) for k in (1, 2, 3)]
     digit_words = np.array(sorted({_h(map(ord, w)) for w in _WORD_DIGITS}), dtype=np.uint64)
     _, keys, _ = _place_index()
-    if max(map(ord, "".join(hints.after1) + "".join(hints.after2) + "".join(hints.after3) + "".join(hints.before)
-                   + "".join(hints.word) + "".join(keys))) >= LUT:
+    if max(map(ord, "".join(hints.after1) + "".join(hints.after2) + "".join(hints.after3)
+                   + "".join(hints.before) + "".join(hints.word) + "".join(keys))) >= LUT:
         raise ValueError("a price hint or place key outside the gate's character tables")
     bad = [k for k in keys if not _PLACE_WORD.fullmatch(k)]
     if bad:                          # a key the word runs cannot meet: the gate cannot judge
@@ -362,8 +363,8 @@ if _nb is not None:
 
 def open_gates(texts: list[str]) -> tuple[list[int], list[list[tuple[int, int]] | None]]:
     """Per text, the bits PHONE, PRICE, PLACE and WORDS of the finders that may find something
-    (and WALLET where the wallet pre-check holds), and the (start, end) spans of the words a place mention may start with (``None`` for a text
-    with none; ``find_places`` checks each)."""
+    (and WALLET where the wallet pre-check holds), and the (start, end) spans of the words a
+    place mention may start with (``None`` for a text with none; ``find_places`` checks each)."""
     if _nb is None or not texts:
         return [ALL | WALLET] * len(texts), [None] * len(texts)
     cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
