@@ -112,11 +112,15 @@ def extract_many(texts: Sequence[str], langs: Sequence[str | None] | None = None
             masks.append(_mask(text, wallets=False))
             where.append(i)
     bits, place_spans = open_gates([m.masked for m in masks])
+    again = []
+    for k, (m, g) in enumerate(zip(masks, bits)):
+        if g & WALLET and (walleted := _mask_wallets(m)) is not m:
+            masks[k] = walleted
+            again.append(k)
+    if again:       # the gates read those texts before their wallets were blanked: once more
+        for k, g, spans in zip(again, *open_gates([masks[k].masked for k in again])):
+            bits[k], place_spans[k] = g, spans
     for i, m, g, spans in zip(where, masks, bits, place_spans):
-        if g & WALLET:
-            walleted = _mask_wallets(m)
-            if walleted is not m:        # the gates read the text before its wallets were blanked
-                m, g, spans = walleted, ALL, None
         out[i] = _finish(m, langs[i], (), g, spans)
     return out
 
