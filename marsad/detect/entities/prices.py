@@ -137,21 +137,20 @@ def _hints() -> _Hints:
     before = [str(f) for spec in data["currencies"].values() for f in spec.get("before", ())]
     words = [str(w) for w in data["price_words"]]
 
-    def both(chars):
-        return frozenset(c for x in chars if x for c in case_variants(x))
+    def spellings(s: str) -> set[str]:
+        """``s`` in every casing the patterns accept."""
+        return {"".join(c) for c in product(*map(case_variants, s))}
 
-    one, two, three = set(), set(), set()
+    starts: tuple[set[str], set[str], set[str]] = (set(), set(), set())     # 1, 2, 3 characters
     for f in after:
-        if len(f) == 1 or f[1].isspace():
-            one |= both(f[0])            # too short for a two-character start (a space may go)
-        elif len(f) == 2 or f[2].isspace():
-            two |= {"".join(c) for c in product(*map(case_variants, f[:2]))}
-        else:
-            three |= {"".join(c) for c in product(*map(case_variants, f[:3]))}
+        # Up to three characters, as many as the form has before it ends or a space (which the
+        # patterns let go) stands.
+        k = 1 if len(f) == 1 or f[1].isspace() else 2 if len(f) == 2 or f[2].isspace() else 3
+        starts[k - 1].update(spellings(f[:k]))
     # Three characters, not one: a price word's last letter (ة ت ر م ن ه ی) ends most Arabic words.
-    ends = {"".join(chars) for w in words for chars in product(*map(case_variants, w[-3:]))}
-    return _Hints(frozenset(one), frozenset(two), frozenset(three), both(f[-1] for f in before), frozenset(ends),
-                  tuple(sorted({len(e) for e in ends}, reverse=True)))
+    ends = set().union(*(spellings(w[-3:]) for w in words))
+    return _Hints(*map(frozenset, starts), frozenset().union(*(spellings(f[-1]) for f in before)),
+                  frozenset(ends), tuple(sorted({len(e) for e in ends}, reverse=True)))
 
 
 def _hint_before(text: str, s: int, hints: _Hints) -> bool:
