@@ -547,6 +547,14 @@ def test_extract_many_gives_what_extract_gives():
         extract_many(["ok", b"bytes"])
 
 
+def test_every_price_word_hint_holds_a_stem():
+    """``may_have_price_words`` and the WORDS gate first look for a stem only: a hint without
+    one would never be read."""
+    from marsad.detect.entities.prices import _WORD_HINTS, WORD_STEMS
+
+    assert all(any(s in h for s in WORD_STEMS) for h in _WORD_HINTS)
+
+
 def test_price_gate_stays_shut_for_digits_glued_to_a_word():
     """Real tweets are full of "@D84666443 الرابط" and "TRC20": digits that continue a Latin
     word start no number the price finder reads, so they must not send the post to it."""
@@ -565,14 +573,14 @@ def test_place_gate_opens_on_a_lower_case_that_depends_on_the_word():
 
     from marsad.detect.entities import gates as G
 
-    cls, lower, after2, after3, e1, e2, e3, digit_words, _, _, max_word = G.tables()
+    cls, lower, after2, after3, e1, e2, e3, stems, digit_words, _, _, max_word = G.tables()
     keys = np.array([G._h(map(ord, "λέσβος"))], dtype=np.uint64)
     bits = G._bitset(keys)
 
     def gate(text):
         cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
         starts = np.array([0, len(text)], dtype=np.int64)
-        return int(G._gates_kernel(cps, starts, cls, lower, after2, after3, e1, e2, e3, digit_words, keys, bits,
-                                   max_word)[0][0]) & G.PLACE
+        return int(G._gates_kernel(cps, starts, cls, lower, after2, after3, e1, e2, e3, stems, digit_words, keys,
+                                   bits, max_word)[0][0]) & G.PLACE
     assert "ΛΈΣΒΟΣ".lower() == "λέσβος" and gate("boats to ΛΈΣΒΟΣ") and gate("to λέσβος")
     assert not gate("boats to Athens")

@@ -29,7 +29,7 @@ import numpy as np
 from .phones import _ANY_DIGIT, _GAP, _WORD_DIGITS, TEN
 from .places import _WORD as _PLACE_WORD
 from .places import _index as _place_index
-from .prices import _DECIMAL, _NOT_BEFORE_NUMBER, _THOUSANDS, _hints
+from .prices import _DECIMAL, _NOT_BEFORE_NUMBER, _THOUSANDS, WORD_STEMS, _hints
 
 try:  # pragma: no cover - numba is a dependency
     import numba as _nb
@@ -37,7 +37,7 @@ except ImportError:  # pragma: no cover
     _nb = None
 
 PHONE, PRICE, PLACE = 1, 2, 4
-WORDS = 16                      # "لف" or "lf": a price in words may be there (prices.may_have_price_words)
+WORDS = 16                      # prices.WORD_STEMS ("لف", "lf"): a price in words may be there
 ALL = PHONE | PRICE | PLACE | WORDS
 WALLET = 8                      # the wallet pre-check of ``entities._mask`` holds (exact, not a superset)
 
@@ -71,8 +71,8 @@ def _bitset(hashes: np.ndarray) -> np.ndarray:
 
 @cache
 def tables():
-    """(classes, lower, after2 pairs, after3 triples, endings of 1-3 characters, digit-word
-    hashes, place-key hashes and their bitset, longest digit word): built from the finders' own
+    """(classes, lower, after2 pairs, after3 triples, endings of 1-3 characters, price-word
+    stems, digit-word hashes, place-key hashes and their bitset, longest digit word): built from the finders' own
     data, ~0.3 s once a process."""
     hints = _hints()
     gap = _GAP.pattern.replace("{0,6}", "")
@@ -101,8 +101,9 @@ def tables():
     if bad:                          # a key the word runs cannot meet: the gate cannot judge
         raise ValueError(f"gazetteer keys that are not one word: {bad[:5]}")
     place_keys = np.array(sorted({_h(map(ord, k)) for k in keys}), dtype=np.uint64)
-    return (cls, lower, after2, after3, ends[0], ends[1], ends[2], digit_words, place_keys, _bitset(place_keys),
-            max(map(len, _WORD_DIGITS)))
+    stems = np.array(sorted(_code(s) for s in WORD_STEMS), dtype=np.int64)
+    return (cls, lower, after2, after3, ends[0], ends[1], ends[2], stems, digit_words, place_keys,
+            _bitset(place_keys), max(map(len, _WORD_DIGITS)))
 
 
 def _code(s: str) -> int:
@@ -277,11 +278,14 @@ def _wallet_gate(cps, cc, lo, hi):
     return False
 
 
-def _words_gate(cps, lo, hi):
-    """The first test of ``prices.may_have_price_words``: "لف" or "lf" in the text."""
+def _words_gate(cps, lo, hi, stems):
+    """The first test of ``prices.may_have_price_words``: one of its two-character stems
+    (``stems``, packed as ``_code`` packs them) in the text."""
     for j in range(lo, hi - 1):
-        if (cps[j] == 0x644 and cps[j + 1] == 0x641) or (cps[j] == 0x6C and cps[j + 1] == 0x66):
-            return True
+        pair = (np.int64(cps[j]) << 21) | np.int64(cps[j + 1])
+        for s in stems:
+            if pair == s:
+                return True
     return False
 
 
@@ -315,8 +319,8 @@ def _word_lower(c, cls, lower):
     return (_cls(cls, lc) & PWORD) != 0
 
 
-def _gates_loop(cps, starts, cls, lower, after2, after3, ends1, ends2, ends3, digit_words, place_keys, place_bits,
-                max_word):
+def _gates_loop(cps, starts, cls, lower, after2, after3, ends1, ends2, ends3, stems, digit_words, place_keys,
+                place_bits, max_word):
     n = starts.shape[0] - 1
     out = np.zeros(n, dtype=np.uint8)
     spans = np.empty((cps.shape[0] // 2 + 1, 2), dtype=np.int64)     # runs are 1+ characters apart
@@ -334,7 +338,7 @@ def _gates_loop(cps, starts, cls, lower, after2, after3, ends1, ends2, ends3, di
             g |= PRICE
         if _wallet_gate(cps, cc, lo, hi):
             g |= WALLET
-        if _words_gate(cps, lo, hi):
+        if _words_gate(cps, lo, hi, stems):
             g |= WORDS
         first[t] = k
         k = _place_runs(cps, lo, hi, cls, lower, place_keys, place_bits, spans, k)

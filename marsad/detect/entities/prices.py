@@ -171,6 +171,7 @@ def _hint_before(text: str, s: int, hints: _Hints) -> bool:
 
 
 _WORD_HINTS = ("ألف ", "الف ", "ألفين", "الفين", "ألفان", "alf ", "Alf ", "alfin")
+WORD_STEMS = ("لف", "lf")       # one is in every hint: the first, cheap test (gates.py reads it too)
 _NOT_BEFORE_NUMBER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_+")
 
 
@@ -216,7 +217,7 @@ def _amount(x: float) -> int | float:
 
 def may_have_price_words(text: str) -> bool:
     """Whether ``text`` may hold a price written in words ("ألفين دولار"), without digits."""
-    return ("لف" in text or "lf" in text) and any(w in text for w in _WORD_HINTS)
+    return (WORD_STEMS[0] in text or WORD_STEMS[1] in text) and any(w in text for w in _WORD_HINTS)
 
 
 def find_prices(text: str, ctx: RegionContext, has_digit: bool | None = None,
