@@ -41,6 +41,9 @@ def extract_many(texts: Sequence[str], langs: Sequence[str | None]):
     return extract_many(texts, langs)
 
 
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3      # glibc's malloc.h
+
+
 def _keep_freed_memory() -> bool:
     """Ask glibc to serve allocations up to 64 MB from its heap, and to keep up to 256 MB of
     freed heap mapped. Why: a batch's arrays (folded characters, offsets, hashes: ~20 MB for
@@ -54,8 +57,6 @@ def _keep_freed_memory() -> bool:
         return False
     return bool(mallopt(_M_MMAP_THRESHOLD, 64 << 20)) and bool(mallopt(_M_TRIM_THRESHOLD, 256 << 20))
 
-
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3      # glibc's malloc.h
 
 
 @contextmanager

@@ -561,5 +561,6 @@ class TextBatch:
         bk = self.tok_rank[bi] < MAX_TOKENS
         cp, ch = self.char_grams()
         posts = np.concatenate((wp, self.tok_post[bi[bk]], cp))
-        hashes = np.concatenate((salted_mix(wh, SALT_WORD), salted_mix(bh[bk], SALT_BIGRAM), salted_mix(ch, SALT_CHAR)))
+        hashes = np.concatenate((salted_mix(wh, SALT_WORD), salted_mix(bh[bk], SALT_BIGRAM),
+                                 salted_mix(ch, SALT_CHAR)))
         return posts, hashes

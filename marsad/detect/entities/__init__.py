@@ -126,10 +126,12 @@ def extract_many(texts: Sequence[str], langs: Sequence[str | None] | None = None
 
 
 class _Masked(NamedTuple):
-    """A text with its links, e-mail addresses and wallets found and blanked out: what the
-    other finders read (``masked``, lower-cased as ``low``). A batch holds a thousand of these
-    at once, so empty finds are ``None``: every live list and dict is one more object for the
-    cyclic garbage collector to walk, and most posts have none of these finds."""
+    """A text with its links and e-mail addresses (and, once ``_mask_wallets`` has run, its
+    wallets) found and blanked out: what the other finders read (``masked``, lower-cased as
+    ``low``). A batch holds a thousand of these at once, so empty finds are ``None``: every
+    live list and dict is one more object for the cyclic garbage collector to walk, and most
+    posts have none of these finds. ``_finish`` takes its lists over (it adds to them): each
+    is finished once."""
 
     text: str
     masked: str
