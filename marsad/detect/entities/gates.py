@@ -120,6 +120,11 @@ def _cls(cls, c):
     return cls[c] if c < cls.shape[0] else 0
 
 
+def _lower(c, lower):
+    """``c`` lower-cased by the table (itself above it; AMBIGUOUS for Σ)."""
+    return lower[c] if c < lower.shape[0] else c
+
+
 def _has(sorted_arr, x):
     i = np.searchsorted(sorted_arr, x)
     return i < sorted_arr.shape[0] and sorted_arr[i] == x
@@ -140,7 +145,7 @@ def _word_hash(cps, a, b, lower):
     odd = False
     for j in range(a, b):
         c = cps[j]
-        lc = lower[c] if c < lower.shape[0] else c
+        lc = _lower(c, lower)
         if lc == AMBIGUOUS:
             odd = True
             lc = c
@@ -313,10 +318,8 @@ def _place_runs(cps, lo, hi, cls, lower, place_keys, place_bits, spans, k):
 def _word_lower(c, cls, lower):
     """Whether ``c`` lower-cased is a gazetteer word character (Σ, whose lower case depends on
     its place in the word, is one either way)."""
-    lc = lower[c] if c < lower.shape[0] else c
-    if lc == AMBIGUOUS:
-        lc = c
-    return (_cls(cls, lc) & PWORD) != 0
+    lc = _lower(c, lower)
+    return (_cls(cls, c if lc == AMBIGUOUS else lc) & PWORD) != 0
 
 
 def _gates_loop(cps, starts, cls, lower, after2, after3, ends1, ends2, ends3, stems, digit_words, place_keys,
@@ -353,6 +356,7 @@ TEN_CP = ord(TEN)
 
 if _nb is not None:
     _cls = _nb.njit(cache=True, inline="always")(_cls)
+    _lower = _nb.njit(cache=True, inline="always")(_lower)
     _has = _nb.njit(cache=True, inline="always")(_has)
     _has_hash = _nb.njit(cache=True, inline="always")(_has_hash)
     _word_hash = _nb.njit(cache=True, inline="always")(_word_hash)
