@@ -167,8 +167,8 @@ class TextEngine(Detector):
     def _finding(self, post: Post, label: str, risk: float, scores: dict, hits, ex) -> Finding:
         shown = [h for h in hits if h.entry.label in (label, "benign")] if label != "benign" else hits
         indicators: list[Indicator] = to_indicators(post.text, shown)
-        if ex.entities["wallets"]:      # checksum indicators come only with wallets
-            indicators += [i for i in ex.indicators if i.kind == "checksum"]
+        if ex.checksums:
+            indicators += ex.checksums
         if len(indicators) > 1:
             indicators.sort(key=attrgetter("start", "end"))
         return Finding(id=post.id, label=label, risk=risk, scores=scores, lang=post.lang,
