@@ -584,3 +584,18 @@ def test_place_gate_opens_on_a_lower_case_that_depends_on_the_word():
                                    bits, max_word)[0][0]) & G.PLACE
     assert "ΛΈΣΒΟΣ".lower() == "λέσβος" and gate("boats to ΛΈΣΒΟΣ") and gate("to λέσβος")
     assert not gate("boats to Athens")
+
+
+def test_lower_word_bit_is_the_class_of_the_lower_case():
+    """The place runs read one bit, LPWORD, for "lower-cased, a gazetteer word character":
+    for every code point of the tables it must be what the two lookups it replaces say."""
+    import numpy as np
+
+    from marsad.detect.entities import gates as G
+
+    cls, lower = G.tables()[:2]
+    code = np.arange(G.LUT, dtype=np.uint32)
+    lowered = np.where(lower == G.AMBIGUOUS, code, lower)
+    want = np.array([(int(cls[c]) & G.PWORD) != 0 if c < G.LUT else False for c in lowered.tolist()])
+    assert np.array_equal((cls & G.LPWORD) != 0, want)
+    assert cls[ord("Σ")] & G.LPWORD and cls[ord("A")] & G.LPWORD and not cls[ord(" ")] & G.LPWORD
