@@ -24,6 +24,10 @@ import phonenumbers as pn
 
 from .context import RegionContext
 
+# phonenumbers compiles a metadata pattern at each use and leaves the reuse to re's cache of
+# 512, which its ~250 regions' patterns overflow: with its own cache on, each is compiled once.
+pn.enable_pattern_cache()
+
 _ANY_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
 _DIGIT_RUN = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]+")
 _TOKEN = re.compile(r"(?P<key>[0-9]\ufe0f?\u20e3)|(?P<ten>\U0001f51f)|(?P<dig>[0-9\u0660-\u0669\u06f0-\u06f9]+)|(?P<plus>[+\uff0b])")
