@@ -28,9 +28,8 @@ def named_features(hits: list[Hit], entity_flags: Sequence[str], has_tokens: boo
     """The named features of one post, each once, in order of first appearance."""
     feats: dict[str, None] = {}
     for h in hits:
-        _, x, xl = _entry_features(h.entry)
-        feats[x] = None
-        feats[xl] = None
+        feats["x:" + h.entry.label + ":" + h.entry.name] = None
+        feats["xl:" + h.entry.label] = None
     out = list(feats)
     out += ["e:" + f for f in entity_flags]
     if not has_tokens:
@@ -38,31 +37,49 @@ def named_features(hits: list[Hit], entity_flags: Sequence[str], has_tokens: boo
     return out
 
 
-_BY_ENTRY: dict[int, tuple[Entry, str, str]] = {}
-
-
-def _entry_features(e: Entry) -> tuple[Entry, str, str]:
-    """(entry, "x:<label>:<name>", "xl:<label>"), built once per entry: a post's hits used to
-    rebuild these strings, ~2 µs a real post and ~9 µs a dense ad. Keyed by identity (hashing
-    a frozen dataclass runs Python code); the entry is kept to tell a reused id apart."""
-    v = _BY_ENTRY.get(id(e))
-    if v is None or v[0] is not e:
-        v = _BY_ENTRY[id(e)] = (e, "x:" + e.label + ":" + e.name, "xl:" + e.label)
-    return v
-
-
 class _Columns(dict):
-    """Feature name -> column for one ``n_features`` (the same few hundred names recur)."""
+    """Feature name -> column for one ``n_features`` (the same few hundred names recur), and
+    the columns ``named_features`` gives, without building its strings again and again (a
+    post's hits rebuilt them: ~2 µs a real post and ~9 µs a dense ad)."""
 
     def __init__(self, n_features: int):
         super().__init__()
         self.mask = n_features - 1
-        # (entity flags, empty) -> the columns of a post without lexicon hits
-        self.plain: dict[tuple[tuple[str, ...], bool], list[int]] = {}
+        # id(entry) -> (entry, "x:" name, "xl:" name, their columns). Keyed by identity
+        # (hashing a frozen dataclass runs Python code); the entry is kept to tell a reused
+        # id apart.
+        self._entries: dict[int, tuple[Entry, str, str, int, int]] = {}
+        # (entity flags, no tokens) -> the columns of those named features
+        self._tails: dict[tuple[tuple[str, ...], bool], list[int]] = {}
 
     def __missing__(self, feature: str) -> int:
         col = self[feature] = zlib.crc32(feature.encode()) & self.mask
         return col
+
+    def named(self, hits: list[Hit], entity_flags: tuple[str, ...], empty: bool) -> list[int]:
+        """The columns of ``named_features(hits, entity_flags, not empty)``, in its order."""
+        tail = self._tails.get((entity_flags, empty))
+        if tail is None:
+            tail = self._tails[(entity_flags, empty)] = [self[f] for f in named_features([], entity_flags, not empty)]
+        if not hits:
+            return tail
+        entries = self._entries
+        seen: set[str] = set()
+        out: list[int] = []
+        for h in hits:
+            e = h.entry
+            v = entries.get(id(e))
+            if v is None or v[0] is not e:
+                x, xl = named_features([h], (), True)
+                v = entries[id(e)] = (e, x, xl, self[x], self[xl])
+            _, x, xl, cx, cxl = v
+            if x not in seen:
+                seen.add(x)
+                out.append(cx)
+            if xl not in seen:
+                seen.add(xl)
+                out.append(cxl)
+        return out + tail
 
 
 @lru_cache(maxsize=8)
@@ -96,22 +113,12 @@ def feature_matrix(tb: TextBatch, hits: Sequence[list[Hit]], entity_flags: Seque
     has_tokens = np.bincount(tb.tok_post, minlength=tb.n) > 0 if tb.n else np.zeros(0, bool)
     extra_r: list[int] = []
     extra_c: list[int] = []
-    columns = _columns(n_features)
-    plain = columns.plain
+    named = _columns(n_features).named
     for p, empty in enumerate((~has_tokens).tolist()):
-        if hits[p]:
-            cs = [columns[f] for f in named_features(hits[p], entity_flags[p], not empty)]
-        elif entity_flags[p] or empty:
-            # Most posts have no lexicon hit, only a few kinds of identifier: their columns
-            # are one lookup (~3 µs a real post when built feature by feature).
-            key = (entity_flags[p], empty)
-            cs = plain.get(key)
-            if cs is None:
-                cs = plain[key] = [columns[f] for f in named_features([], entity_flags[p], not empty)]
-        else:
-            continue
-        extra_r += [p] * len(cs)
-        extra_c += cs
+        if hits[p] or entity_flags[p] or empty:
+            cs = named(hits[p], entity_flags[p], empty)
+            extra_r += [p] * len(cs)
+            extra_c += cs
     rows = np.concatenate((rows, np.asarray(extra_r, dtype=np.int64)))
     cols = np.concatenate((cols, np.asarray(extra_c, dtype=np.int64)))
     count = np.bincount(rows, minlength=tb.n).astype(np.float32)
