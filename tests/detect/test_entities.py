@@ -513,7 +513,7 @@ def test_each_gate_opens_wherever_its_finder_finds_something():
     from marsad.detect.entities.places import find_places
 
     masked = [_mask(t, wallets=False).masked for t in _gate_texts() if t]
-    bits, place_spans = G.open_gates(masked)
+    bits, place_spans, _ = G.open_gates(masked)
     need = {G.PHONE: 0, G.PRICE: 0, G.PLACE: 0, G.WORDS: 0}
     for text, g, spans in zip(masked, bits, place_spans):
         assert find_places(text, spans=spans or []) == find_places(text), text
@@ -562,7 +562,7 @@ def test_price_gate_stays_shut_for_digits_glued_to_a_word():
 
     shut = ["RT @D84666443 الرابط", "@al_7arbe2014 بالتوفيق", "USDT TRC20 ال", "v+2 e", "x12 الف"]
     open_ = ["سعر 300 الف", "ب 2500 e", "@user 12 الف", "$ 300", "D 300 ال", "x 12.500 ال"]
-    bits, _ = G.open_gates(shut + open_)
+    bits, _, _ = G.open_gates(shut + open_)
     assert [bool(b & G.PRICE) for b in bits] == [False] * len(shut) + [True] * len(open_)
 
 
@@ -573,7 +573,7 @@ def test_place_gate_opens_on_a_lower_case_that_depends_on_the_word():
 
     from marsad.detect.entities import gates as G
 
-    cls, lower, after2, after3, e1, e2, e3, stems, digit_words, _, _, max_word = G.tables()
+    cls, lower, after2, after3, e1, e2, e3, stems, digit_words, _, _, max_word, ck, cb = G.tables()
     keys = np.array([G._h(map(ord, "λέσβος"))], dtype=np.uint64)
     bits = G._bitset(keys)
 
@@ -581,7 +581,7 @@ def test_place_gate_opens_on_a_lower_case_that_depends_on_the_word():
         cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
         starts = np.array([0, len(text)], dtype=np.int64)
         return int(G._gates_kernel(cps, starts, cls, lower, after2, after3, e1, e2, e3, stems, digit_words, keys,
-                                   bits, max_word)[0][0]) & G.PLACE
+                                   bits, max_word, ck, cb)[0][0]) & G.PLACE
     assert "ΛΈΣΒΟΣ".lower() == "λέσβος" and gate("boats to ΛΈΣΒΟΣ") and gate("to λέσβος")
     assert not gate("boats to Athens")
 
@@ -599,3 +599,29 @@ def test_lower_word_bit_is_the_class_of_the_lower_case():
     want = np.array([(int(cls[c]) & G.PWORD) != 0 if c < G.LUT else False for c in lowered.tolist()])
     assert np.array_equal((cls & G.LPWORD) != 0, want)
     assert cls[ord("Σ")] & G.LPWORD and cls[ord("A")] & G.LPWORD and not cls[ord(" ")] & G.LPWORD
+
+
+def test_cue_tokens_from_the_gates_give_the_dialect_words_of_the_whole_text():
+    """``RegionContext`` reads the dialect words only in the tokens the gates hand over: on the
+    gate texts and on cues wrapped in the punctuation it strips, in any case, it must find
+    exactly the cues it finds walking every token."""
+    from marsad.detect.entities import _mask
+    from marsad.detect.entities import gates as G
+    from marsad.detect.entities.context import RegionContext, _cue_table
+    from marsad.detect.entities.places import lower_same_length
+
+    cues = sorted(_cue_table())[::7]
+    wrapped = [f"call 0912345678 «{c}»، ok" for c in cues] + [f"3000€ ({c.upper()}) …{c}…" for c in cues]
+    wrapped += ["ΣΑΣ 0912345678", "—برشا— 0912345678", "#برشا# 500 euro", "x" * 40 + " 0912345678"]
+    masked = [_mask(t, wallets=False).masked for t in _gate_texts() + wrapped if t]
+    gates = G.open_gates(masked)
+    found = 0
+    for text, g, spans in zip(masked, gates.bits, gates.cues):
+        if spans is None:
+            assert not g & (G.PHONE | G.PRICE | G.WORDS)
+            continue
+        low = lower_same_length(text)
+        want = RegionContext(text, "ar", (), low).cue_regions()
+        assert RegionContext(text, "ar", (), low, cue_spans=spans).cue_regions() == want, text
+        found += bool(want)
+    assert found > 2 * len(cues)

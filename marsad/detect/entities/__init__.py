@@ -127,17 +127,17 @@ def extract_many(texts: Sequence[str], langs: Sequence[str | None] | None = None
         else:
             masks.append(_mask(text, wallets=False))
             where.append(i)
-    bits, place_spans = open_gates([m.masked for m in masks])
+    bits, place_spans, cue_spans = open_gates([m.masked for m in masks])
     again = []
     for k, (m, g) in enumerate(zip(masks, bits)):
         if g & WALLET and (walleted := _mask_wallets(m)) is not m:
             masks[k] = walleted
             again.append(k)
     if again:       # the gates read those texts before their wallets were blanked: once more
-        for k, g, spans in zip(again, *open_gates([masks[k].masked for k in again])):
-            bits[k], place_spans[k] = g, spans
-    for i, m, g, spans in zip(where, masks, bits, place_spans):
-        out[i] = _finish(m, langs[i], (), g, spans)
+        for k, g, spans, cues in zip(again, *open_gates([masks[k].masked for k in again])):
+            bits[k], place_spans[k], cue_spans[k] = g, spans, cues
+    for i, m, g, spans, cues in zip(where, masks, bits, place_spans, cue_spans):
+        out[i] = _finish(m, langs[i], (), g, spans, cues)
     return out
 
 
@@ -206,9 +206,11 @@ def _mask_wallets(m: _Masked) -> _Masked:
 
 
 def _finish(m: _Masked, lang: str | None, country_hints: tuple[str, ...], gate: int,
-            place_spans: list[tuple[int, int]] | None = None) -> Extraction:
+            place_spans: list[tuple[int, int]] | None = None,
+            cue_spans: Sequence[tuple[int, int]] | None = None) -> Extraction:
     """The finders that read the masked text, those ``gate`` leaves open, and the result;
-    ``place_spans``: the words a place may start with, when the gates found them."""
+    ``place_spans``: the words a place may start with, ``cue_spans``: the tokens that may be
+    dialect words, when the gates found them."""
     text, masked, low, found, checksums, link_phones = m
     found = found or {}
     link_phones = link_phones or ()
@@ -227,7 +229,7 @@ def _finish(m: _Masked, lang: str | None, country_hints: tuple[str, ...], gate: 
     price_words = bool(gate & WORDS) and may_have_price_words(masked)
     if may_have_phone or priced_digits or price_words:
         # The poster's region is needed only to read national numbers and currency words.
-        ctx = RegionContext(text, lang, country_hints, low, toks)
+        ctx = RegionContext(text, lang, country_hints, low, toks, cue_spans)
         ctx.places = places
         prices = find_prices(masked, ctx, priced_digits, price_words)
         if prices:

@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 
+from .context import _PUNCT as _CUE_PUNCT
+from .context import _cue_table
 from .phones import _ANY_DIGIT, _GAP, _WORD_DIGITS, TEN
 from .places import _WORD as _PLACE_WORD
 from .places import _index as _place_index
@@ -46,6 +49,7 @@ LUT = 0x20000                   # BMP and plane 1; code points above have no cla
 DIGIT, GAP, WORD, PWORD, SPACE, AFTER1, BEFORE, SEP, UDIGIT = 1, 2, 4, 8, 16, 32, 64, 128, 256
 NOTB, NUMSEP, LATIN = 512, 1024, 2048    # no number starts after it; a number's separator; A-Z a-z
 LPWORD = 4096                   # lower-cased, a gazetteer word character (Σ counts: see AMBIGUOUS)
+CUEP = 8192                     # punctuation that context.cue_regions strips from a token's ends
 BITS_SHIFT, BITS_MASK = 40, (1 << 20) - 1    # which 20 bits of a hash pick its slot in _bitset
 AMBIGUOUS = 0xFFFFFFFF          # lower case that depends on the context (Σ): opens a place gate
 _P = 0x100000001B3
@@ -73,8 +77,8 @@ def _bitset(hashes: np.ndarray) -> np.ndarray:
 @cache
 def tables():
     """(classes, lower, after2 pairs, after3 triples, endings of 1-3 characters, price-word
-    stems, digit-word hashes, place-key hashes and their bitset, longest digit word): built from the finders' own
-    data, ~0.3 s once a process."""
+    stems, digit-word hashes, place-key hashes and their bitset, longest digit word, dialect-cue
+    hashes and their bitset): built from the finders' own data, ~0.3 s once a process."""
     hints = _hints()
     gap = _GAP.pattern.replace("{0,6}", "")
     # Each class by its own pattern over a string of every code point (a loop with a match
@@ -85,7 +89,8 @@ def tables():
                          (PWORD, _PLACE_WORD.pattern.rstrip("+")), (SPACE, r"\s"),
                          (AFTER1, _chars(hints.after1)), (BEFORE, _chars(hints.before)), (SEP, "[:：=-]"),
                          (UDIGIT, r"\d"), (NOTB, _chars(_NOT_BEFORE_NUMBER)),
-                         (NUMSEP, f"{_THOUSANDS}|{_DECIMAL}"), (LATIN, "[A-Za-z]")):
+                         (NUMSEP, f"{_THOUSANDS}|{_DECIMAL}"), (LATIN, "[A-Za-z]"),
+                         (CUEP, _chars(_CUE_PUNCT))):
         at = [m.start() for m in re.finditer(pattern, every)]
         cls[at] |= bit
     lower = np.array([ord(c.lower()[0]) for c in every], dtype=np.uint32)
@@ -108,8 +113,12 @@ def tables():
         raise ValueError(f"gazetteer keys that are not one word: {bad[:5]}")
     place_keys = np.array(sorted({_h(map(ord, k)) for k in keys}), dtype=np.uint64)
     stems = np.array(sorted(_code(s) for s in WORD_STEMS), dtype=np.int64)
+    cues = list(_cue_table())
+    if cues and max(map(ord, "".join(cues))) >= LUT:
+        raise ValueError("a dialect cue outside the gate's character tables")
+    cue_keys = np.array(sorted({_h(map(ord, k)) for k in cues}), dtype=np.uint64)
     return (cls, lower, after2, after3, ends[0], ends[1], ends[2], stems, digit_words, place_keys,
-            _bitset(place_keys), max(map(len, _WORD_DIGITS)))
+            _bitset(place_keys), max(map(len, _WORD_DIGITS)), cue_keys, _bitset(cue_keys))
 
 
 def _code(s: str) -> int:
@@ -321,12 +330,41 @@ def _place_runs(cps, cc, lo, hi, lower, place_keys, place_bits, spans, k):
     return k
 
 
+def _cue_tokens(cps, cc, lo, hi, lower, cue_keys, cue_bits, spans, k):
+    """The tokens ``context.cue_regions`` may find a dialect word in: each whitespace-separated
+    token, its end punctuation stripped, whose lower case hashes to a cue (or is ambiguous).
+    Written to ``spans[k:]`` as offsets in the text; returns the new ``k``."""
+    j = lo
+    while j < hi:
+        if cc[j] & SPACE:
+            j += 1
+            continue
+        s = j
+        while j < hi and not cc[j] & SPACE:
+            j += 1
+        a, b = s, j
+        while a < b and cc[a] & CUEP:
+            a += 1
+        while b > a and cc[b - 1] & CUEP:
+            b -= 1
+        if a < b:
+            h, odd = _word_hash(cps, a, b, lower)
+            if odd or _has_hash(cue_keys, cue_bits, h):
+                spans[k, 0] = a - lo
+                spans[k, 1] = b - lo
+                k += 1
+    return k
+
+
 def _gates_loop(cps, starts, cls, lower, after2, after3, ends1, ends2, ends3, stems, digit_words, place_keys,
-                place_bits, max_word):
+                place_bits, max_word, cue_keys, cue_bits):
     n = starts.shape[0] - 1
     out = np.zeros(n, dtype=np.uint8)
     spans = np.empty((cps.shape[0] // 2 + 1, 2), dtype=np.int64)     # runs are 1+ characters apart
     first = np.zeros(n + 1, dtype=np.int64)
+    cspans = np.empty((cps.shape[0] // 2 + 1, 2), dtype=np.int64)    # so are tokens
+    cfirst = np.zeros(n + 1, dtype=np.int64)
+    kc = 0
     cc = np.empty(cps.shape[0], dtype=np.uint16)      # each character's classes, looked up once
     for j in range(cps.shape[0]):
         cc[j] = _cls(cls, cps[j])
@@ -347,8 +385,12 @@ def _gates_loop(cps, starts, cls, lower, after2, after3, ends1, ends2, ends3, st
         if k > first[t]:
             g |= PLACE
         out[t] = g
+        cfirst[t] = kc
+        if g & (PHONE | PRICE | WORDS):      # only the phone and price finders ask for the region
+            kc = _cue_tokens(cps, cc, lo, hi, lower, cue_keys, cue_bits, cspans, kc)
     first[n] = k
-    return out, spans[:k], first
+    cfirst[n] = kc
+    return out, spans[:k], first, cspans[:kc], cfirst
 
 
 TEN_CP = ord(TEN)
@@ -364,19 +406,39 @@ if _nb is not None:
     _wallet_gate = _nb.njit(cache=True, inline="always")(_wallet_gate)
     _words_gate = _nb.njit(cache=True, inline="always")(_words_gate)
     _place_runs = _nb.njit(cache=True, inline="always")(_place_runs)
+    _cue_tokens = _nb.njit(cache=True, inline="always")(_cue_tokens)
     _gates_kernel = _nb.njit(cache=True, nogil=True)(_gates_loop)
 
 
-def open_gates(texts: list[str]) -> tuple[list[int], list[list[tuple[int, int]] | None]]:
-    """Per text, the bits PHONE, PRICE, PLACE and WORDS of the finders that may find something
-    (and WALLET where the wallet pre-check holds), and the (start, end) spans of the words a
-    place mention may start with (``None`` for a text with none; ``find_places`` checks each)."""
+class Gates(NamedTuple):
+    """What the pass found, per text: ``bits`` (PHONE, PRICE, PLACE, WORDS, WALLET), ``places``
+    (the (start, end) spans of the words a place mention may start with, ``None`` for none)
+    and ``cues`` (the stripped tokens that may be a dialect word; ``None`` where the phone and
+    price gates are shut: nothing there asks for the poster's region)."""
+
+    bits: list[int]
+    places: list[list[tuple[int, int]] | None]
+    cues: list[list[tuple[int, int]] | None]
+
+
+def _per_text(spans: np.ndarray, first: np.ndarray) -> list[list[tuple[int, int]] | None]:
+    flat = list(map(tuple, spans.tolist()))
+    first = first.tolist()
+    return [flat[a:b] or None for a, b in zip(first, first[1:])]
+
+
+def open_gates(texts: list[str]) -> Gates:
+    """The gates of each text (``Gates``); ``find_places`` checks the place spans it is given
+    and ``RegionContext`` the cue tokens. Without numba every gate is open and the finders
+    read the whole text."""
     if _nb is None or not texts:
-        return [ALL | WALLET] * len(texts), [None] * len(texts)
+        return Gates([ALL | WALLET] * len(texts), [None] * len(texts), [None] * len(texts))
     cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     starts = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in texts], out=starts[1:])
-    bits, spans, first = _gates_kernel(cps, starts, *tables())
-    spans = list(map(tuple, spans.tolist()))
-    first = first.tolist()
-    return bits.tolist(), [spans[a:b] or None for a, b in zip(first, first[1:])]
+    bits, spans, first, cspans, cfirst = _gates_kernel(cps, starts, *tables())
+    bits = bits.tolist()
+    # A text whose tokens were not walked (no phone or price can be read in it) gets None:
+    # "not gated", should anything ask.
+    cues = [c or () if g & (PHONE | PRICE | WORDS) else None for g, c in zip(bits, _per_text(cspans, cfirst))]
+    return Gates(bits, _per_text(spans, first), cues)
