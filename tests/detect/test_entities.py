@@ -513,7 +513,7 @@ def test_each_gate_opens_wherever_its_finder_finds_something():
     from marsad.detect.entities.places import find_places
 
     masked = [_mask(t, wallets=False).masked for t in _gate_texts() if t]
-    bits, place_spans, _ = G.open_gates(masked)
+    bits, place_spans, _, _ = G.open_gates(masked)
     need = {G.PHONE: 0, G.PRICE: 0, G.PLACE: 0, G.WORDS: 0}
     for text, g, spans in zip(masked, bits, place_spans):
         assert find_places(text, spans=spans or []) == find_places(text), text
@@ -562,7 +562,7 @@ def test_price_gate_stays_shut_for_digits_glued_to_a_word():
 
     shut = ["RT @D84666443 الرابط", "@al_7arbe2014 بالتوفيق", "USDT TRC20 ال", "v+2 e", "x12 الف"]
     open_ = ["سعر 300 الف", "ب 2500 e", "@user 12 الف", "$ 300", "D 300 ال", "x 12.500 ال"]
-    bits, _, _ = G.open_gates(shut + open_)
+    bits, *_ = G.open_gates(shut + open_)
     assert [bool(b & G.PRICE) for b in bits] == [False] * len(shut) + [True] * len(open_)
 
 
@@ -625,3 +625,24 @@ def test_cue_tokens_from_the_gates_give_the_dialect_words_of_the_whole_text():
         assert RegionContext(text, "ar", (), low, cue_spans=spans).cue_regions() == want, text
         found += bool(want)
     assert found > 2 * len(cues)
+
+
+def test_handle_spans_from_the_gates_are_what_find_handles_finds():
+    """The batch pass finds "@name" mentions itself; on tricky texts and the gate texts its
+    spans must be exactly ``find_handles``'s (the not-after rule, dots, length, letters)."""
+    from marsad.detect.entities import _mask
+    from marsad.detect.entities import gates as G
+    from marsad.detect.entities.links import find_handles
+
+    tricky = ["a@b@cd", "@1.", "@a.b.", "x/@abc", "@" + "a" * 40, "@_1", "@__x", "١@abc", "é@abc", "@ab",
+              "@a", "(@Rehla_Safe)", "@@Backup.Channel.", "mail me@x.com or @real_one", "@12345 @123a", "@.ab",
+              "end @zz", "@Ab" + "." * 5 + "c"]
+    masked = [_mask(t, wallets=False).masked for t in tricky + _gate_texts() if t]
+    gates = G.open_gates(masked)
+    seen = 0
+    for text, spans in zip(masked, gates.handles):
+        want = [(h.start, h.end) for h in find_handles(text)]
+        assert list(spans) == want, text
+        assert all("@" + text[s + 1:e].lower() == h.handle for (s, e), h in zip(spans, find_handles(text)))
+        seen += len(want)
+    assert seen > 50

@@ -127,17 +127,17 @@ def extract_many(texts: Sequence[str], langs: Sequence[str | None] | None = None
         else:
             masks.append(_mask(text, wallets=False))
             where.append(i)
-    bits, place_spans, cue_spans = open_gates([m.masked for m in masks])
+    bits, place_spans, cue_spans, handle_spans = open_gates([m.masked for m in masks])
     again = []
     for k, (m, g) in enumerate(zip(masks, bits)):
         if g & WALLET and (walleted := _mask_wallets(m)) is not m:
             masks[k] = walleted
             again.append(k)
     if again:       # the gates read those texts before their wallets were blanked: once more
-        for k, g, spans, cues in zip(again, *open_gates([masks[k].masked for k in again])):
-            bits[k], place_spans[k], cue_spans[k] = g, spans, cues
-    for i, m, g, spans, cues in zip(where, masks, bits, place_spans, cue_spans):
-        out[i] = _finish(m, langs[i], (), g, spans, cues)
+        for k, g, spans, cues, handles in zip(again, *open_gates([masks[k].masked for k in again])):
+            bits[k], place_spans[k], cue_spans[k], handle_spans[k] = g, spans, cues, handles
+    for i, m, g, spans, cues, handles in zip(where, masks, bits, place_spans, cue_spans, handle_spans):
+        out[i] = _finish(m, langs[i], (), g, spans, cues, handles)
     return out
 
 
@@ -207,15 +207,20 @@ def _mask_wallets(m: _Masked) -> _Masked:
 
 def _finish(m: _Masked, lang: str | None, country_hints: tuple[str, ...], gate: int,
             place_spans: list[tuple[int, int]] | None = None,
-            cue_spans: Sequence[tuple[int, int]] | None = None) -> Extraction:
+            cue_spans: Sequence[tuple[int, int]] | None = None,
+            handle_spans: Sequence[tuple[int, int]] | None = None) -> Extraction:
     """The finders that read the masked text, those ``gate`` leaves open, and the result;
     ``place_spans``: the words a place may start with, ``cue_spans``: the tokens that may be
-    dialect words, when the gates found them."""
+    dialect words, ``handle_spans``: the "@name" mentions, when the gates found them."""
     text, masked, low, found, checksums, link_phones = m
     found = found or {}
     link_phones = link_phones or ()
     toks = low.split() if gate & PLACE and place_spans is None else None
-    if "@" in masked:
+    if handle_spans is not None:
+        if handle_spans:
+            found.setdefault("handles", []).extend(
+                [(s, e, "@" + masked[s + 1:e].lower(), text[s:e]) for s, e in handle_spans])
+    elif "@" in masked:
         for h in find_handles(masked):
             found.setdefault("handles", []).append((h.start, h.end, h.handle, text[h.start:h.end]))
 

@@ -356,6 +356,43 @@ def _cue_tokens(cps, cc, lo, hi, lower, cue_keys, cue_bits, spans, k):
     return k
 
 
+def _handle_char(c, first):
+    """[A-Za-z0-9_], and with ``first`` False also "." (links.HANDLE_RE)."""
+    return (0x30 <= c <= 0x39) or (0x41 <= c <= 0x5A) or (0x61 <= c <= 0x7A) or c == 0x5F or (not first and c == 0x2E)
+
+
+def _handles(cps, lo, hi, spans, k):
+    """``links.find_handles``: an "@" not after a letter, digit, "_", "." or "/", then a
+    handle character and up to 31 more (dots too), the dots at the end dropped; kept when two
+    characters or more remain and one is a Latin letter. Written to ``spans[k:]`` as the
+    (start, end) of "@name" in the text; returns the new ``k``."""
+    for j in range(lo, hi - 1):
+        if cps[j] != 0x40:
+            continue
+        if j > lo and (_handle_char(cps[j - 1], False) or cps[j - 1] == 0x2F):
+            continue
+        if not _handle_char(cps[j + 1], True):
+            continue
+        e = j + 2
+        while e < hi and e - j - 1 < 32 and _handle_char(cps[e], False):
+            e += 1
+        while e > j + 1 and cps[e - 1] == 0x2E:
+            e -= 1
+        if e - j - 1 < 2:
+            continue
+        letter = False
+        for q in range(j + 1, e):
+            c = cps[q]
+            if (0x41 <= c <= 0x5A) or (0x61 <= c <= 0x7A):
+                letter = True
+                break
+        if letter:
+            spans[k, 0] = j - lo
+            spans[k, 1] = e - lo
+            k += 1
+    return k
+
+
 def _gates_loop(cps, starts, cls, lower, after2, after3, ends1, ends2, ends3, stems, digit_words, place_keys,
                 place_bits, max_word, cue_keys, cue_bits):
     n = starts.shape[0] - 1
@@ -365,6 +402,9 @@ def _gates_loop(cps, starts, cls, lower, after2, after3, ends1, ends2, ends3, st
     cspans = np.empty((cps.shape[0] // 2 + 1, 2), dtype=np.int64)    # so are tokens
     cfirst = np.zeros(n + 1, dtype=np.int64)
     kc = 0
+    hspans = np.empty((cps.shape[0] // 3 + 1, 2), dtype=np.int64)    # and handles ("@ab" at least)
+    hfirst = np.zeros(n + 1, dtype=np.int64)
+    kh = 0
     cc = np.empty(cps.shape[0], dtype=np.uint16)      # each character's classes, looked up once
     for j in range(cps.shape[0]):
         cc[j] = _cls(cls, cps[j])
@@ -388,9 +428,12 @@ def _gates_loop(cps, starts, cls, lower, after2, after3, ends1, ends2, ends3, st
         cfirst[t] = kc
         if g & (PHONE | PRICE | WORDS):      # only the phone and price finders ask for the region
             kc = _cue_tokens(cps, cc, lo, hi, lower, cue_keys, cue_bits, cspans, kc)
+        hfirst[t] = kh
+        kh = _handles(cps, lo, hi, hspans, kh)
     first[n] = k
     cfirst[n] = kc
-    return out, spans[:k], first, cspans[:kc], cfirst
+    hfirst[n] = kh
+    return out, spans[:k], first, cspans[:kc], cfirst, hspans[:kh], hfirst
 
 
 TEN_CP = ord(TEN)
@@ -407,6 +450,8 @@ if _nb is not None:
     _words_gate = _nb.njit(cache=True, inline="always")(_words_gate)
     _place_runs = _nb.njit(cache=True, inline="always")(_place_runs)
     _cue_tokens = _nb.njit(cache=True, inline="always")(_cue_tokens)
+    _handle_char = _nb.njit(cache=True, inline="always")(_handle_char)
+    _handles = _nb.njit(cache=True, inline="always")(_handles)
     _gates_kernel = _nb.njit(cache=True, nogil=True)(_gates_loop)
 
 
@@ -414,11 +459,13 @@ class Gates(NamedTuple):
     """What the pass found, per text: ``bits`` (PHONE, PRICE, PLACE, WORDS, WALLET), ``places``
     (the (start, end) spans of the words a place mention may start with, ``None`` for none)
     and ``cues`` (the stripped tokens that may be a dialect word; ``None`` where the phone and
-    price gates are shut: nothing there asks for the poster's region)."""
+    price gates are shut: nothing there asks for the poster's region); ``handles``: the
+    (start, end) of each "@name" mention, exactly those ``links.find_handles`` finds."""
 
     bits: list[int]
     places: list[list[tuple[int, int]] | None]
     cues: list[list[tuple[int, int]] | None]
+    handles: list[list[tuple[int, int]] | None]
 
 
 def _per_text(spans: np.ndarray, first: np.ndarray) -> list[list[tuple[int, int]] | None]:
@@ -432,13 +479,13 @@ def open_gates(texts: list[str]) -> Gates:
     and ``RegionContext`` the cue tokens. Without numba every gate is open and the finders
     read the whole text."""
     if _nb is None or not texts:
-        return Gates([ALL | WALLET] * len(texts), [None] * len(texts), [None] * len(texts))
+        return Gates([ALL | WALLET] * len(texts), [None] * len(texts), [None] * len(texts), [None] * len(texts))
     cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     starts = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in texts], out=starts[1:])
-    bits, spans, first, cspans, cfirst = _gates_kernel(cps, starts, *tables())
+    bits, spans, first, cspans, cfirst, hspans, hfirst = _gates_kernel(cps, starts, *tables())
     bits = bits.tolist()
     # A text whose tokens were not walked (no phone or price can be read in it) gets None:
     # "not gated", should anything ask.
     cues = [c or () if g & (PHONE | PRICE | WORDS) else None for g, c in zip(bits, _per_text(cspans, cfirst))]
-    return Gates(bits, _per_text(spans, first), cues)
+    return Gates(bits, _per_text(spans, first), cues, [h or () for h in _per_text(hspans, hfirst)])
