@@ -468,10 +468,17 @@ class Gates(NamedTuple):
     handles: list[list[tuple[int, int]] | None]
 
 
-def _per_text(spans: np.ndarray, first: np.ndarray) -> list[list[tuple[int, int]] | None]:
-    flat = list(map(tuple, spans.tolist()))
-    first = first.tolist()
-    return [flat[a:b] or None for a, b in zip(first, first[1:])]
+def _per_text(spans: np.ndarray, first: np.ndarray, none) -> list:
+    """Each text's slice of ``spans`` (from ``first[t]`` to ``first[t + 1]``) as a list of
+    (start, end), ``none`` for a text with none: only the texts with some are visited (most
+    have no place or cue word, and a slice per text cost ~0.5 µs a post)."""
+    out = [none] * (len(first) - 1)
+    has = np.flatnonzero(first[1:] != first[:-1])
+    if len(has):
+        flat = list(map(tuple, spans.tolist()))
+        for t, a, b in zip(has.tolist(), first[has].tolist(), first[has + 1].tolist()):
+            out[t] = flat[a:b]
+    return out
 
 
 def open_gates(texts: list[str]) -> Gates:
@@ -484,8 +491,9 @@ def open_gates(texts: list[str]) -> Gates:
     starts = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in texts], out=starts[1:])
     bits, spans, first, cspans, cfirst, hspans, hfirst = _gates_kernel(cps, starts, *tables())
-    bits = bits.tolist()
+    cues = _per_text(cspans, cfirst, ())
     # A text whose tokens were not walked (no phone or price can be read in it) gets None:
     # "not gated", should anything ask.
-    cues = [c or () if g & (PHONE | PRICE | WORDS) else None for g, c in zip(bits, _per_text(cspans, cfirst))]
-    return Gates(bits, _per_text(spans, first), cues, [h or () for h in _per_text(hspans, hfirst)])
+    for t in np.flatnonzero((bits & (PHONE | PRICE | WORDS)) == 0).tolist():
+        cues[t] = None
+    return Gates(bits.tolist(), _per_text(spans, first, None), cues, _per_text(hspans, hfirst, ()))
