@@ -108,7 +108,9 @@ def extract(text: str, *, lang: str | None = None, country_hints: tuple[str, ...
         return Extraction()
     if not isinstance(text, str):
         raise TypeError("text must be str")
-    return _finish(_mask(text), lang, tuple(country_hints), ALL)
+    m = _mask(text)
+    gate = ALL if may_have_price_words(m.masked) else ALL & ~WORDS
+    return _finish(m, lang, tuple(country_hints), gate)
 
 
 def extract_many(texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[Extraction]:
@@ -231,7 +233,7 @@ def _finish(m: _Masked, lang: str | None, country_hints: tuple[str, ...], gate: 
     may_have_phone = digits_or_ten and bool(gate & PHONE)
     ctx = None
     phones: list[tuple[int, int, object, str]] = []
-    price_words = bool(gate & WORDS) and may_have_price_words(masked)
+    price_words = bool(gate & WORDS)        # exact: may_have_price_words(masked)
     if may_have_phone or priced_digits or price_words:
         # The poster's region is needed only to read national numbers and currency words.
         ctx = RegionContext(text, lang, country_hints, low, toks, cue_spans)

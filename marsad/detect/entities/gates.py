@@ -7,8 +7,8 @@ chains through the phone scanner (~9 µs), and its words through the gazetteer l
 This pass, compiled with numba, looks up each character's classes once over the code points
 of all the texts of a batch and walks them per finder (~4 µs a 300-character post with the
 encoding), and tells per text whether each finder *can* find something. Two more bits
-replace Python checks made on every post: WALLET (the wallet pre-check, exact) and WORDS
-(the first test for prices written in words).
+replace Python checks made on every post, both exact: WALLET (the wallet pre-check) and WORDS
+(``prices.may_have_price_words``).
 
 For places the pass also hands over where the candidate words are, so ``find_places``
 checks those few words instead of intersecting every token of the text with the gazetteer.
@@ -32,7 +32,7 @@ from .context import _cue_table
 from .phones import _ANY_DIGIT, _GAP, _WORD_DIGITS, TEN
 from .places import _WORD as _PLACE_WORD
 from .places import _index as _place_index
-from .prices import _DECIMAL, _NOT_BEFORE_NUMBER, _THOUSANDS, WORD_STEMS, _hints
+from .prices import _DECIMAL, _NOT_BEFORE_NUMBER, _THOUSANDS, _WORD_HINTS, WORD_STEMS, _hints, may_have_price_words
 
 try:  # pragma: no cover - numba is a dependency
     import numba as _nb
@@ -40,7 +40,7 @@ except ImportError:  # pragma: no cover
     _nb = None
 
 PHONE, PRICE, PLACE = 1, 2, 4
-WORDS = 16                      # prices.WORD_STEMS ("لف", "lf"): a price in words may be there
+WORDS = 16                      # prices.may_have_price_words holds (exact): a price in words may be there
 ALL = PHONE | PRICE | PLACE | WORDS
 WALLET = 8                      # the wallet pre-check of ``entities._mask`` holds (exact, not a superset)
 
@@ -117,8 +117,17 @@ def tables():
     if cues and max(map(ord, "".join(cues))) >= LUT:
         raise ValueError("a dialect cue outside the gate's character tables")
     cue_keys = np.array(sorted({_h(map(ord, k)) for k in cues}), dtype=np.uint64)
+    hints = [h for h in _WORD_HINTS]
+    hint_at = [min(h.find(s) for s in WORD_STEMS if s in h) if any(s in h for s in WORD_STEMS) else -1
+               for h in hints]
+    if min(hint_at) < 0 or max(map(ord, "".join(hints))) >= LUT:
+        raise ValueError("a price-word hint without a stem, or outside the gate's tables")
+    hint_cps = np.zeros((len(hints), max(map(len, hints))), dtype=np.uint32)
+    for i, h in enumerate(hints):
+        hint_cps[i, :len(h)] = [ord(c) for c in h]
     return (cls, lower, after2, after3, ends[0], ends[1], ends[2], stems, digit_words, place_keys,
-            _bitset(place_keys), max(map(len, _WORD_DIGITS)), cue_keys, _bitset(cue_keys))
+            _bitset(place_keys), max(map(len, _WORD_DIGITS)), cue_keys, _bitset(cue_keys), hint_cps,
+            np.array([len(h) for h in hints], dtype=np.int64), np.array(hint_at, dtype=np.int64))
 
 
 def _code(s: str) -> int:
@@ -298,14 +307,24 @@ def _wallet_gate(cps, cc, lo, hi):
     return False
 
 
-def _words_gate(cps, lo, hi, stems):
-    """The first test of ``prices.may_have_price_words``: one of its two-character stems
-    (``stems``, packed as ``_code`` packs them) in the text."""
+def _words_gate(cps, lo, hi, stems, hint_cps, hint_len, hint_at):
+    """``prices.may_have_price_words``, exactly: one of its hints in the text. Each hint holds
+    one of the two-character stems (``stems``, packed as ``_code`` packs them) ``hint_at``
+    characters in, so a hint is compared only where a stem is."""
     for j in range(lo, hi - 1):
         pair = (np.int64(cps[j]) << 21) | np.int64(cps[j + 1])
         for s in stems:
-            if pair == s:
-                return True
+            if pair != s:
+                continue
+            for h in range(hint_len.shape[0]):
+                a = j - hint_at[h]
+                if a < lo or a + hint_len[h] > hi:
+                    continue
+                q = 0
+                while q < hint_len[h] and cps[a + q] == hint_cps[h, q]:
+                    q += 1
+                if q == hint_len[h]:
+                    return True
     return False
 
 
@@ -394,7 +413,7 @@ def _handles(cps, lo, hi, spans, k):
 
 
 def _gates_loop(cps, starts, cls, lower, after2, after3, ends1, ends2, ends3, stems, digit_words, place_keys,
-                place_bits, max_word, cue_keys, cue_bits):
+                place_bits, max_word, cue_keys, cue_bits, hint_cps, hint_len, hint_at):
     n = starts.shape[0] - 1
     out = np.zeros(n, dtype=np.uint8)
     spans = np.empty((cps.shape[0] // 2 + 1, 2), dtype=np.int64)     # runs are 1+ characters apart
@@ -418,7 +437,7 @@ def _gates_loop(cps, starts, cls, lower, after2, after3, ends1, ends2, ends3, st
             g |= PRICE
         if _wallet_gate(cps, cc, lo, hi):
             g |= WALLET
-        if _words_gate(cps, lo, hi, stems):
+        if _words_gate(cps, lo, hi, stems, hint_cps, hint_len, hint_at):
             g |= WORDS
         first[t] = k
         k = _place_runs(cps, cc, lo, hi, lower, place_keys, place_bits, spans, k)
@@ -486,7 +505,8 @@ def open_gates(texts: list[str]) -> Gates:
     and ``RegionContext`` the cue tokens. Without numba every gate is open and the finders
     read the whole text."""
     if _nb is None or not texts:
-        return Gates([ALL | WALLET] * len(texts), [None] * len(texts), [None] * len(texts), [None] * len(texts))
+        bits = [ALL | WALLET if may_have_price_words(t) else (ALL | WALLET) & ~WORDS for t in texts]
+        return Gates(bits, [None] * len(texts), [None] * len(texts), [None] * len(texts))
     cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     starts = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in texts], out=starts[1:])
