@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from marsad.detect.entities import extract, extract_many, hints_for  # noqa: E402
 
-DEV = Path("/work/shared/data/dev")
+DEV = ROOT.parent / "shared" / "data" / "dev"
 TYPES = ("phones", "handles", "wallets", "prices", "places")
 
 
