@@ -284,27 +284,20 @@ def _wallet_gate(cps, cc, lo, hi):
     """``_ALNUM14.search(text) and _TOKEN26.search(text)``: 14 ASCII letters and digits in a
     row, and 26 characters without whitespace in a row (two regexes over every post were
     ~5 µs of a real tweet's time; most have neither)."""
+    # Branch-free counting (the runs' ends are unpredictable: with branches this walk cost
+    # ~3.7 ns a character, more than the other gates).
     alnum = 0
     token = 0
-    has_alnum = False
-    has_token = False
+    most_alnum = 0
+    most_token = 0
     for j in range(lo, hi):
         c = cc[j]
-        if (cps[j] >= 0x30 and cps[j] <= 0x39) or c & LATIN:
-            alnum += 1
-            if alnum >= 14:
-                has_alnum = True
-        else:
-            alnum = 0
-        if c & SPACE:
-            token = 0
-        else:
-            token += 1
-            if token >= 26:
-                has_token = True
-        if has_alnum and has_token:
-            return True
-    return False
+        al = np.int64(((cps[j] >= 0x30) & (cps[j] <= 0x39)) | ((c & LATIN) != 0))
+        alnum = (alnum + 1) * al
+        token = (token + 1) * np.int64((c & SPACE) == 0)
+        most_alnum = max(most_alnum, alnum)
+        most_token = max(most_token, token)
+    return most_alnum >= 14 and most_token >= 26
 
 
 def _words_gate(cps, lo, hi, stems, hint_cps, hint_len, hint_at):
