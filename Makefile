@@ -34,7 +34,11 @@ test: setup system-deps
 test-fast: setup
 	$(BIN)/python -m pytest -m "not postgres and not browser"
 
-bench: setup
+$(VENV)/.bench: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	touch $@
+
+bench: setup $(VENV)/.bench
 	$(BIN)/python bench/run.py
 
 model: setup
