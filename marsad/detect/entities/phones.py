@@ -121,7 +121,9 @@ def _runs(text: str, lo: int, hi: int, runs: list[list[_Group]]) -> None:
     gaps allow more than ``_GAP`` and it takes a plus sign in front."""
     run: list[_Group] = []
     last_end = -1
-    for m in _TOKEN.finditer(text, lo):
+    # A token that starts before ``hi`` ends by hi + 2 (a keycap's two marks follow its digit,
+    # which ends the chain): searching no further spares a scan to the post's next digit.
+    for m in _TOKEN.finditer(text, lo, hi + 2):
         if m.start() >= hi:
             break
         kind = m.lastgroup
@@ -130,21 +132,26 @@ def _runs(text: str, lo: int, hi: int, runs: list[list[_Group]]) -> None:
         elif kind == "ten":
             digits, kind = "10", "key"
         elif kind == "dig":
-            digits = m.group().translate(_DIGITS)
+            digits = m.group()
+            if not digits.isascii():
+                digits = digits.translate(_DIGITS)
         else:
             digits = ""
-        g = _Group(digits, m.start(), m.end(), kind)
-        if run and (kind == "plus" or run[-1].kind == "plus" and m.start() - last_end > 2
-                    or not _GAP.fullmatch(text, last_end, m.start())):
+        start = m.start()
+        g = _Group(digits, start, m.end(), kind)
+        # (no gap and one space, the commonest, need not ask the regex)
+        if run and (kind == "plus" or run[-1].kind == "plus" and start - last_end > 2
+                    or start != last_end and not (start - last_end == 1 and text[last_end] == " ")
+                    and not _GAP.fullmatch(text, last_end, start)):
             runs.append(run)
             run = []
-        if kind == "dig" and m.start() > 0 and text[m.start() - 1].isalpha() and not run:
+        if kind == "dig" and start > 0 and text[start - 1].isalpha() and not run:
             # "TRC20", "x3": digits glued to a Latin word are part of that word.
-            if text[m.start() - 1].isascii():
-                last_end = m.end()
+            if text[start - 1].isascii():
+                last_end = g.end
                 continue
         run.append(g)
-        last_end = m.end()
+        last_end = g.end
     if run:
         runs.append(run)
 
