@@ -647,3 +647,38 @@ def test_handle_spans_from_the_gates_are_what_find_handles_finds():
         assert all("@" + text[s + 1:e].lower() == h.handle for (s, e), h in zip(spans, find_handles(text)))
         seen += len(want)
     assert seen > 50
+
+
+def test_digit_words_before_a_run_are_read_as_the_regex_reads_them():
+    """``_leading_words`` takes the word before the spaces from ``str.rsplit`` when it is all
+    word characters, and from the regex otherwise: on words glued to punctuation, "_", Unicode
+    spaces, cut-off words and the phone mixes it must give what the regex alone gives."""
+    import re
+
+    from marsad.detect.entities import phones as PH
+
+    last_word = re.compile(r"(\w+)(\s+)$")
+
+    def reference(text, start):
+        out, pos = [], start
+        while pos and text[pos - 1].isspace():
+            m = last_word.search(text[max(0, pos - 16):pos])
+            if not m or (d := PH._WORD_DIGITS.get(m.group(1).lower())) is None:
+                break
+            ws = pos - len(m.group(2)) - len(m.group(1))
+            out.insert(0, PH._Group(d, ws, ws + len(m.group(1)), "word"))
+            pos = ws
+            if len(out) >= 6:
+                break
+        return out
+
+    texts = ["(zero 912345", "zero_one 12", "un\u00a0123", "ZÉRO deux\u2009123", "sıfır bir 5", "x" * 14 + "zero 1",
+             "«صفر» 0912", "one two three four five six seven 8", "  zero  1", "zero\n1", "—zero 12"]
+    texts += _phone_mixes(1500)
+    checked = 0
+    for text in texts:
+        for pos in range(1, len(text) + 1):
+            if text[pos - 1].isspace() and (pos == len(text) or not text[pos].isspace()):
+                assert PH._leading_words(text, pos) == reference(text, pos), (text, pos)
+                checked += 1
+    assert checked > 5000

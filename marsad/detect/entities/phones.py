@@ -165,14 +165,22 @@ def _leading_words(text: str, start: int) -> list[_Group]:
     pos = start
     while pos and text[pos - 1].isspace():      # a digit word is followed by a space
         seg = text[max(0, pos - 16):pos]
-        m = _LAST_WORD.search(seg)
-        if not m:
-            break
-        d = _WORD_DIGITS.get(m.group(1).lower())
+        # The word before the spaces, as ``_LAST_WORD`` reads it: the last whitespace token
+        # when it is all word characters (most are; the regex tried every position, ~1.4 µs).
+        stripped = seg.rstrip()
+        tail = stripped.rsplit(None, 1)[-1] if stripped else ""
+        if tail.isalnum():
+            word, gap = tail, len(seg) - len(stripped)
+        else:
+            m = _LAST_WORD.search(seg)
+            if not m:
+                break
+            word, gap = m.group(1), len(m.group(2))
+        d = _WORD_DIGITS.get(word.lower())
         if d is None:
             break
-        ws = pos - len(m.group(2)) - len(m.group(1))
-        out.insert(0, _Group(d, ws, ws + len(m.group(1)), "word"))
+        ws = pos - gap - len(word)
+        out.insert(0, _Group(d, ws, ws + len(word), "word"))
         pos = ws
         if len(out) >= 6:
             break
