@@ -345,7 +345,9 @@ def _place_runs(cps, cc, lo, hi, lower, place_keys, place_bits, spans, k):
 def _cue_tokens(cps, cc, lo, hi, lower, cue_keys, cue_bits, spans, k):
     """The tokens ``context.cue_regions`` may find a dialect word in: each whitespace-separated
     token, its end punctuation stripped, whose lower case hashes to a cue (or is ambiguous).
-    Written to ``spans[k:]`` as offsets in the text; returns the new ``k``."""
+    Written to ``spans[k:]`` as offsets in the text; returns the new ``k``. (The hash-and-keep
+    steps are those of ``_place_runs``, written out: a shared helper, inlined, made numba's
+    code for the whole pass ~0.8 µs a post slower.)"""
     j = lo
     while j < hi:
         if cc[j] & SPACE:
