@@ -26,7 +26,7 @@ from marsad.detect.features import feature_matrix
 from marsad.detect.harms import HarmModel
 from marsad.detect.lexicon import LEXICON_DIR, Lexicon, to_indicators
 from marsad.detect.textbatch import TextBatch
-from marsad.model import ENTITY_KINDS, Finding, Indicator, Post
+from marsad.model import Finding, Indicator, Post
 from marsad.settings import model_dir
 
 POLICY = Path(__file__).parent / "policy.yaml"
@@ -191,8 +191,10 @@ def analyse(lexicon: Lexicon, texts: Sequence[str], langs: Sequence[str | None],
 
 
 def entity_flags(ex) -> tuple[str, ...]:
-    """Which kinds of identifier a post has (model features: presence, not values)."""
-    return tuple(k for k in ENTITY_KINDS if ex.entities.get(k)) + (("routes",) if ex.routes else ())
+    """Which kinds of identifier a post has (model features: presence, not values), in the
+    order of ENTITY_KINDS (an extraction's entities dict is built in that order)."""
+    flags = tuple([k for k, v in ex.entities.items() if v])
+    return flags + ("routes",) if ex.routes else flags
 
 
 def train(rows: Iterable[dict], lexicon: Lexicon, **params) -> HarmModel:

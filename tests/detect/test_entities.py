@@ -682,3 +682,14 @@ def test_digit_words_before_a_run_are_read_as_the_regex_reads_them():
                 assert PH._leading_words(text, pos) == reference(text, pos), (text, pos)
                 checked += 1
     assert checked > 5000
+
+
+def test_entities_come_in_the_order_of_the_kinds():
+    """The engine reads a post's entity flags off its entities dict in order: every
+    extraction, empty or not, batched or not, lists the kinds in ENTITY_KINDS order."""
+    from marsad.detect.entities import extract_many
+    from marsad.model import ENTITY_KINDS
+
+    texts = ["", "wa.me/218915550123 @abc 3000€ زوارة https://x.com/a", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"]
+    for ex in [extract(t) for t in texts] + extract_many(texts):
+        assert tuple(ex.entities) == ENTITY_KINDS

@@ -221,7 +221,7 @@ def _finish(m: _Masked, lang: str | None, country_hints: tuple[str, ...], gate: 
     if handle_spans is not None:
         if handle_spans:
             found.setdefault("handles", []).extend(
-                [(s, e, "@" + masked[s + 1:e].lower(), text[s:e]) for s, e in handle_spans])
+                [(s, e, low[s:e], text[s:e]) for s, e in handle_spans])     # (ASCII: low is its lower case)
     elif "@" in masked:
         for h in find_handles(masked):
             found.setdefault("handles", []).append((h.start, h.end, h.handle, text[h.start:h.end]))
