@@ -239,8 +239,22 @@ def cross_writer(engine) -> dict:
             rng.shuffle(got)
             neg += [dict(r, id=f"{folder.name}-{i}") for i, r in enumerate(got[:1500])]
     flagged = sum(f.label != "benign" for f in other.predict(to_posts(neg)))
+    # Lexicon coverage: a harm is only given with an indicator of it, so the share of harmful
+    # rows that carry one bounds the recall, and the share right among those is the model's.
+    from marsad.detect.textbatch import TextBatch
+    found = other.predict(to_posts(val))
+    hits = engine.lexicon.match_batch(TextBatch([r["text"] for r in val]))
+    coverage = {}
+    for r, f, h in zip(val, found, hits):
+        if r["label"] != "benign":
+            c = coverage.setdefault(r["label"], {"rows": 0, "with_indicator": 0, "right_with_indicator": 0})
+            has = any(x.entry.label == r["label"] for x in h)
+            c["rows"] += 1
+            c["with_indicator"] += has
+            c["right_with_indicator"] += has and f.label == r["label"]
     return {"train_files": [f.name for f in firsts], "validation_rows": len(val), "result": res,
-            "real_negatives": len(neg), "real_negatives_flagged": flagged / max(1, len(neg))}
+            "real_negatives": len(neg), "real_negatives_flagged": flagged / max(1, len(neg)),
+            "lexicon_coverage": coverage}
 
 
 def baseline(engine_res: dict) -> dict:
@@ -343,7 +357,12 @@ def render(r: dict) -> str:
                       f"{lab} {v['recall']:.2f}" for lab, v in c.items()
                       if isinstance(v, dict) and "recall" in v and lab != "benign"),
                   "", "A figure to tune on for generalisation (unlike the blind set): the second writers' rows "
-                  "are harder by design (code words, rare dialects, hard negatives).", ""]
+                  "are harder by design (code words, rare dialects, hard negatives).", "",
+                  "| harm | rows | with an indicator of it | right among those |", "|---|---|---|---|"]
+        for lab, v in sorted(cw.get("lexicon_coverage", {}).items()):
+            lines.append(f"| {lab} | {v['rows']} | {v['with_indicator'] / v['rows']:.0%} | "
+                         f"{v['right_with_indicator'] / max(1, v['with_indicator']):.0%} |")
+        lines.append("")
     lines += ["## External test splits (real posts)", "", "| set | n | flagged as a harm | note / published |", "|---|---|---|---|"]
     for name, v in r["external"].items():
         extra = ""
