@@ -140,20 +140,19 @@ class RegionContext:
     def cue_regions(self) -> list[str]:
         """The region of each dialect word in the text, once per text (the ranking is redone
         when a finder adds evidence; the words do not change)."""
-        if self._cues is None and self.cue_spans is not None:
+        if self._cues is None:
             cues = _cue_table()
-            low = self.low
-            hits = cues.keys() & {low[a:b] for a, b in self.cue_spans}
-            self._cues = [cc for tok in sorted(hits) for cc in cues[tok]]
-        elif self._cues is None:
-            cues = _cue_table()
-            toks = self.toks if self.toks is not None else self.low.split()
-            # keys() & set: CPython walks the smaller side (set.intersection(dict) walked all cues).
-            present = set(toks)
-            hits = cues.keys() & present
-            dirty = [t for t in present if not t.isalnum()]
-            if dirty:
-                hits |= cues.keys() & {t.strip(_PUNCT) for t in dirty}
+            if self.cue_spans is not None:
+                low = self.low
+                hits = cues.keys() & {low[a:b] for a, b in self.cue_spans}
+            else:
+                toks = self.toks if self.toks is not None else self.low.split()
+                # keys() & set: CPython walks the smaller side (set.intersection(dict) walked all cues).
+                present = set(toks)
+                hits = cues.keys() & present
+                dirty = [t for t in present if not t.isalnum()]
+                if dirty:
+                    hits |= cues.keys() & {t.strip(_PUNCT) for t in dirty}
             # Sorted: ties in the ranking keep insertion order, which must not follow the
             # process's string-hash seed (the same post read twice must give the same result).
             self._cues = [cc for tok in sorted(hits) for cc in cues[tok]]

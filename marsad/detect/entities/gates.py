@@ -117,17 +117,16 @@ def tables():
     if cues and max(map(ord, "".join(cues))) >= LUT:
         raise ValueError("a dialect cue outside the gate's character tables")
     cue_keys = np.array(sorted({_h(map(ord, k)) for k in cues}), dtype=np.uint64)
-    hints = [h for h in _WORD_HINTS]
-    hint_at = [min(h.find(s) for s in WORD_STEMS if s in h) if any(s in h for s in WORD_STEMS) else -1
-               for h in hints]
-    if min(hint_at) < 0 or max(map(ord, "".join(hints))) >= LUT:
+    # Where each price-word hint holds its first stem (-1: none, which the gate could not see).
+    hint_at = [min((h.find(s) for s in WORD_STEMS if s in h), default=-1) for h in _WORD_HINTS]
+    if min(hint_at) < 0 or max(map(ord, "".join(_WORD_HINTS))) >= LUT:
         raise ValueError("a price-word hint without a stem, or outside the gate's tables")
-    hint_cps = np.zeros((len(hints), max(map(len, hints))), dtype=np.uint32)
-    for i, h in enumerate(hints):
+    hint_cps = np.zeros((len(_WORD_HINTS), max(map(len, _WORD_HINTS))), dtype=np.uint32)
+    for i, h in enumerate(_WORD_HINTS):
         hint_cps[i, :len(h)] = [ord(c) for c in h]
     return (cls, lower, after2, after3, ends[0], ends[1], ends[2], stems, digit_words, place_keys,
             _bitset(place_keys), max(map(len, _WORD_DIGITS)), cue_keys, _bitset(cue_keys), hint_cps,
-            np.array([len(h) for h in hints], dtype=np.int64), np.array(hint_at, dtype=np.int64))
+            np.array([len(h) for h in _WORD_HINTS], dtype=np.int64), np.array(hint_at, dtype=np.int64))
 
 
 def _code(s: str) -> int:
