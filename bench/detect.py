@@ -79,10 +79,11 @@ def evaluate_dev(engine) -> dict:
     return evaluate(engine, dev_rows())
 
 
-def evaluate(engine, rows: list[dict]) -> dict:
+def evaluate(engine, rows: list[dict], found=None) -> dict:
     """macro-F1, per-label P/R/F1, false positives on benign posts (by subtype), confusions
-    and macro-F1 by language of the engine on labelled ``rows``."""
-    found = engine.predict(to_posts(rows))
+    and macro-F1 by language of the engine on labelled ``rows`` (``found``: its findings
+    when the caller has them)."""
+    found = engine.predict(to_posts(rows)) if found is None else found
     gold = [r["label"] for r in rows]
     pred = [f.label for f in found]
     labels = sorted(set(gold) | set(pred))
@@ -231,7 +232,8 @@ def cross_writer(engine) -> dict:
     rows = [r for f in firsts for r in load(f)]
     val = [dict(r, id=f"w2-{i}") for i, r in enumerate(r for f in seconds for r in load(f))]
     other = TextEngine(engine.lexicon, train(rows, engine.lexicon), engine.policy, engine.model_id + "+first-writers")
-    res = evaluate(other, val)
+    found = other.predict(to_posts(val))
+    res = evaluate(other, val, found)
     rng, neg = random.Random(1), []
     for folder in sorted((DATA / "external").iterdir()):
         if folder.name != "isis_fanboy_tweets" and (folder / "train.jsonl").exists():
@@ -242,7 +244,6 @@ def cross_writer(engine) -> dict:
     # Lexicon coverage: a harm is only given with an indicator of it, so the share of harmful
     # rows that carry one bounds the recall, and the share right among those is the model's.
     from marsad.detect.textbatch import TextBatch
-    found = other.predict(to_posts(val))
     hits = engine.lexicon.match_batch(TextBatch([r["text"] for r in val]))
     coverage = {}
     for r, f, h in zip(val, found, hits):
@@ -290,10 +291,11 @@ def main() -> dict:
     results = {"load_or_train_s": time.perf_counter() - t, "model": engine.tag}
     results["throughput"] = throughput(engine)   # first: later evaluations leave a bigger heap behind
     results["dev"] = evaluate_dev(engine)
-    if blind_rows():
-        results["blind"] = evaluate(engine, blind_rows())
+    blind = blind_rows()
+    if blind:
+        results["blind"] = evaluate(engine, blind)
         from entities import accuracy          # bench/entities.py: the same entity scoring as on dev
-        results["blind"]["entities"] = accuracy(blind_rows(), hints=False, n_errors=10)[0]
+        results["blind"]["entities"] = accuracy(blind, hints=False, n_errors=10)[0]
     results["external"] = evaluate_external(engine)
     results["with_external_train"] = external_trained(engine)
     results["cross_writer"] = cross_writer(engine)
